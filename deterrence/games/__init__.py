@@ -1,0 +1,19 @@
+"""Games: the oracle interface, dense normal-form games, Gambit files, the catalog."""
+
+from .base import Game, as_mixed_profile, as_pure_profile, pure_to_mixed, uniform_profile
+from .normal_form import NormalFormGame
+from .regret import best_response, best_responses, is_equilibrium, player_regrets, regret
+
+__all__ = [
+    "Game",
+    "NormalFormGame",
+    "as_mixed_profile",
+    "as_pure_profile",
+    "best_response",
+    "best_responses",
+    "is_equilibrium",
+    "player_regrets",
+    "pure_to_mixed",
+    "regret",
+    "uniform_profile",
+]
