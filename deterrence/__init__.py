@@ -34,10 +34,46 @@ from .games import (
 from .solvers import Equilibrium, NashResult, pure_equilibria, pure_equilibria_gen, solve
 
 # -- nfg I/O (deterrence/games/nfg.py) --
+from .games.nfg import read_nfg, write_nfg
 # -- catalog (deterrence/games/catalog.py) --
+from .games import catalog
 # -- two-player, logit and symmetric solvers (deterrence/solvers/) --
+from .solvers.two_player import lemke_howson, solve_zero_sum, vertex_enumeration
+from .solvers.logit import LogitPath, logit_path, solve_logit
+from .solvers.symmetric import solve_symmetric
 # -- dynamics (deterrence/dynamics/) --
+from . import dynamics, plotting
+from .dynamics import (
+    BasinsResult,
+    DynamicsResult,
+    basins,
+    basins_of_attraction,
+    best_response_dynamics,
+    fictitious_play,
+    logit_response_dynamics,
+    replicator_dynamics,
+)
 # -- targeting model and race verdict (deterrence/model/, deterrence/analysis/) --
 # -- compliance and tipping (deterrence/analysis/) --
+from .analysis.compliance import (
+    ComplianceGame,
+    Unravelling,
+    minimum_deterrent_capacity,
+    unravelling,
+)
+from .analysis.tipping import (
+    Crackdown,
+    CriticalCapacity,
+    EnforcementComparison,
+    MeanField,
+    TippingChain,
+    TippingModel,
+    TippingResult,
+    compare_enforcement,
+    critical_capacity,
+    markov_chain,
+    mean_field_fixed_points,
+    simulate_tipping,
+)
 
 __version__ = "0.1.0"

@@ -39,7 +39,7 @@ def check_real(
     high_open: bool = False,
 ) -> float:
     """Return ``value`` as a finite float within the stated bounds, else raise."""
-    if isinstance(value, bool) or not np.isscalar(value):
+    if isinstance(value, bool | str | bytes) or not np.isscalar(value):
         raise DeterrenceError(f"{name}={value!r} is not valid; expected a real number")
     try:
         x = float(value)
@@ -78,7 +78,9 @@ def check_finite_array(name: str, value: Any, *, ndim: int | None = None) -> np.
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise DeterrenceError(f"{name}: cannot be read as an array of real numbers ({exc})") from None
+        raise DeterrenceError(
+            f"{name}: cannot be read as an array of real numbers ({exc})"
+        ) from None
     if ndim is not None and arr.ndim != ndim:
         raise DeterrenceError(
             f"{name}: has {arr.ndim} dimension(s) (shape {arr.shape}); expected {ndim}"

@@ -27,6 +27,8 @@ __all__ = ["SUBCOMMANDS", "main"]
 SUBCOMMANDS: tuple[str, ...] = (
     "deterrence.cli:register_solve",
     "deterrence.cli:register_games",
+    "deterrence.analysis.race:register_cli",
+    "deterrence.analysis.tipping:register_cli",
 )
 
 
@@ -95,7 +97,10 @@ def format_result(res: Any, game: Any) -> str:
         f"method {res.method}: {res.message}" + ("" if res.converged else "  [NOT CONVERGED]"),
     ]
     if res.complete:
-        lines.append("the list below is every equilibrium" + (" (extreme points)" if res.method == "support" else ""))
+        lines.append(
+            "the list below is every equilibrium"
+            + (" (extreme points)" if res.method == "support" else "")
+        )
     if not res.equilibria:
         lines.append("no equilibrium found")
         return "\n".join(lines)
@@ -159,7 +164,10 @@ def register_solve(sub: Any) -> None:
         "--method", default="auto", choices=sorted(METHODS), help="solver (default: auto)"
     )
     p.add_argument(
-        "--option", "-o", action="append", metavar="KEY=VALUE",
+        "--option",
+        "-o",
+        action="append",
+        metavar="KEY=VALUE",
         help="solver option, value parsed as JSON when possible (repeatable), e.g. -o tol=1e-9",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -207,8 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"deterrence {args.command}: error: {msg}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"deterrence {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        print(
+            f"deterrence {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(
+                ": "
+            ),
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -119,6 +119,39 @@ class Game(abc.ABC):
             cols.append(self._deviation_payoffs(tuple(p))[i])
         return np.stack(cols, axis=1)
 
+    def pair_payoffs_all(self, profile: Sequence[ArrayLike]) -> list[list[NDArray | None]]:
+        """Every second-order matrix at once: ``out[i][j]`` is ``pair_payoffs(profile, i, j)``
+        for ``i != j`` and ``out[i][i]`` is ``None`` (the Jacobian of the oracle).
+
+        The generic version makes ``sum(shape)`` oracle calls (one per pure action of each
+        player, which answers for every other player at once); dense games contract the
+        table once per pair. Structured games with a faster second-order oracle override
+        :meth:`_pair_payoffs_all`, which solvers call without validation (Newton iterates
+        may leave the simplex slightly).
+        """
+        return self._pair_payoffs_all(as_mixed_profile(self, profile))
+
+    def _pair_payoffs_all(
+        self, profile: tuple[NDArray[np.float64], ...]
+    ) -> list[list[NDArray | None]]:
+        """:meth:`pair_payoffs_all` without validation (subclasses may override)."""
+        n = self.n_players
+        out: list[list[NDArray | None]] = [[None] * n for _ in range(n)]
+        p = list(profile)
+        for j in range(n):
+            saved = p[j]
+            cols = []
+            for b in range(self.shape[j]):
+                pb = np.zeros(self.shape[j])
+                pb[b] = 1.0
+                p[j] = pb
+                cols.append(self._deviation_payoffs(tuple(p)))
+            p[j] = saved
+            for i in range(n):
+                if i != j:
+                    out[i][j] = np.stack([c[i] for c in cols], axis=1)
+        return out
+
     def to_normal_form(self, *, max_profiles: int = DEFAULT_MAX_PROFILES) -> Any:
         """The dense :class:`~deterrence.NormalFormGame` of this game (refused when too large)."""
         raise NotImplementedError(f"{type(self).__name__} does not provide a dense table")
@@ -172,12 +205,12 @@ def as_mixed_profile(
             raise InvalidProfileError(f"profile[{i}]={p.tolist()} contains NaN or inf")
         if np.any(p < -atol):
             raise InvalidProfileError(
-                f"profile[{i}] has a negative probability {p.min()!r}; expected >= 0"
+                f"profile[{i}] has a negative probability {float(p.min())!r}; expected >= 0"
             )
         total = p.sum()
         if abs(total - 1.0) > atol:
             raise InvalidProfileError(
-                f"profile[{i}] sums to {total!r}; expected 1 (within {atol:g})"
+                f"profile[{i}] sums to {float(total)!r}; expected 1 (within {atol:g})"
             )
         out.append(p)
     return tuple(out)

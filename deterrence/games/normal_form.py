@@ -36,6 +36,14 @@ def _contract_others(t: NDArray, profile: Sequence[NDArray], i: int) -> NDArray:
     return t
 
 
+def _contract_axis(t: NDArray, v: NDArray, k: int) -> NDArray:
+    """Contract axis ``k`` of ``t`` with the vector ``v`` (one batched BLAS product)."""
+    shape = t.shape
+    pre = int(np.prod(shape[:k], dtype=np.int64))
+    post = int(np.prod(shape[k + 1 :], dtype=np.int64))
+    return (v @ t.reshape(pre, shape[k], post)).reshape(shape[:k] + shape[k + 1 :])
+
+
 class NormalFormGame(Game):
     """An immutable dense game: every player's payoff for every pure profile.
 
@@ -190,6 +198,31 @@ class NormalFormGame(Game):
         for k in range(lo):
             t = np.tensordot(p[k], t, axes=([0], [0]))
         return t if i < j else t.T
+
+    def _pair_payoffs_all(self, profile: tuple[NDArray, ...]) -> list[list[NDArray | None]]:
+        # For player i the trailing axes are contracted one at a time (BLAS mat-vec) and the
+        # leading ones from the front, each partial contraction shared by the pairs that
+        # need it; only the axes strictly between i and j are contracted per pair.
+        n = self.n_players
+        out: list[list[NDArray | None]] = [[None] * n for _ in range(n)]
+        for i in range(n):
+            t = self._payoffs[i]
+            for j in range(n - 1, i, -1):  # t has axes 0..j
+                m = t
+                for k in range(j - 1, i, -1):
+                    m = _contract_axis(m, profile[k], k)
+                for k in range(i):
+                    m = (profile[k] @ m.reshape(m.shape[0], -1)).reshape(m.shape[1:])
+                out[i][j] = m
+                t = t @ profile[j]
+            lead = t  # axes 0..i, then axes j..i as the leading ones are contracted
+            for j in range(i):
+                m = lead
+                for pos in range(i - j - 1, 0, -1):
+                    m = _contract_axis(m, profile[j + pos], pos)
+                out[i][j] = m.T
+                lead = (profile[j] @ lead.reshape(lead.shape[0], -1)).reshape(lead.shape[1:])
+        return out
 
     def to_normal_form(self, *, max_profiles: int = DEFAULT_MAX_PROFILES) -> NormalFormGame:
         """A dense game is its own normal form."""

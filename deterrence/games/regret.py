@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import DeterrenceError
 from .._validation import check_choice, check_real, normalize_rng
+from ..errors import DeterrenceError
 from .base import Game, as_mixed_profile
 
 __all__ = ["best_response", "best_responses", "is_equilibrium", "player_regrets", "regret"]
@@ -91,8 +91,10 @@ def best_response(
     (with ``rng``). ``profile[player]`` itself is ignored but must be a valid strategy.
     """
     check_choice("tie_breaking", tie_breaking, TIE_BREAKING)
-    if isinstance(player, bool) or not isinstance(player, int | np.integer) or not (
-        0 <= player < game.n_players
+    if (
+        isinstance(player, bool)
+        or not isinstance(player, int | np.integer)
+        or not (0 <= player < game.n_players)
     ):
         raise DeterrenceError(f"player={player!r} is not valid; expected 0..{game.n_players - 1}")
     ties = best_responses(game, profile, tol=tol)[player]

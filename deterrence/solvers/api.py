@@ -6,8 +6,8 @@ import importlib
 from typing import Any
 
 from .._validation import check_choice
-from ..games.base import Game
 from ..errors import DeterrenceError
+from ..games.base import Game
 from .results import NashResult
 
 __all__ = ["METHODS", "solve"]

@@ -86,7 +86,11 @@ class Equilibrium:
     def describe(self, game: Game | None = None, digits: int = 4) -> str:
         """One line per player with action labels (taken from ``game`` when given)."""
         names = game.action_names if game is not None else [None] * len(self.strategies)
-        players = game.player_names if game is not None else [str(i + 1) for i in range(len(self.strategies))]
+        players = (
+            game.player_names
+            if game is not None
+            else [str(i + 1) for i in range(len(self.strategies))]
+        )
         lines = [
             f"{pl}: {_fmt_strategy(s, nm, digits)}  payoff {v:.6g}"
             for pl, s, nm, v in zip(players, self.strategies, names, self.payoffs, strict=True)
@@ -156,8 +160,11 @@ class NashResult:
         return self.equilibria[k]
 
     def __repr__(self) -> str:
-        status = "complete" if self.complete else ("converged" if self.converged else "NOT converged")
-        head = f"NashResult(method={self.method!r}, {len(self)} equilibri{'um' if len(self) == 1 else 'a'}, {status}"
+        status = (
+            "complete" if self.complete else ("converged" if self.converged else "NOT converged")
+        )
+        noun = "equilibrium" if len(self) == 1 else "equilibria"
+        head = f"NashResult(method={self.method!r}, {len(self)} {noun}, {status}"
         if self.equilibria:
             head += f", max regret {self.max_regret:.2g}"
         body = "".join(f"\n  {e!r}" for e in self.equilibria[:10])
@@ -188,7 +195,9 @@ class NashResult:
         )
 
     def _repr_html_(self) -> str:
-        status = "complete" if self.complete else ("converged" if self.converged else "not converged")
+        status = (
+            "complete" if self.complete else ("converged" if self.converged else "not converged")
+        )
         return (
             f"<p><b>NashResult</b> method={self.method}, {len(self)} equilibria, {status}. "
             f"{self.message}</p>" + self.to_dataframe().to_html(index=False)

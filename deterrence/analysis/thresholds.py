@@ -1,0 +1,469 @@
+"""Critical values: where the race to the bottom starts, and where it breaks.
+
+Two kinds of threshold, both found by root finding on a one-parameter family of models:
+
+* *Verdict thresholds* (:func:`critical_penalty`, :func:`critical_noise`,
+  :func:`critical_revenue`): the parameter value at which the verdict of
+  :func:`~deterrence.race_to_the_bottom` switches to or from ``"full"``. The verdict is a
+  step function, so the search scans the bracket first (recording every verdict, and
+  whether the switch is monotone) and then bisects the first switch down to ``xtol``
+  (:func:`scipy.optimize.bisect` on a +-1 indicator). Each evaluation is a dynamics-only
+  race (``equilibria=False``).
+* *Equilibrium thresholds* (:func:`equilibrium_penalty`, :func:`equilibrium_noise`): the
+  value at which a given pure profile (all-minimum, all-maximum) becomes an equilibrium. The
+  signed best deviation gain at the profile is continuous in the parameter, so
+  :func:`scipy.optimize.brentq` finds the crossing to machine precision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.optimize
+
+from .._validation import check_choice, check_int, check_real
+from ..errors import UnsupportedGameError
+from ..model.rules import MostViolent, NoisyMostViolent, Rule
+from ..model.targeting import TargetingModel
+from .race import race_to_the_bottom
+
+__all__ = [
+    "Threshold",
+    "critical_noise",
+    "critical_penalty",
+    "critical_revenue",
+    "deviation_gain",
+    "equilibrium_noise",
+    "equilibrium_penalty",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Threshold:
+    """A critical value and the evidence for it.
+
+    Attributes
+    ----------
+    parameter
+        What was varied (e.g. ``"penalty scale"``, ``"logit noise"``).
+    value
+        The critical value (``None`` if no switch was found in the bracket).
+    found
+        True if ``value`` is a bracketed switch point.
+    kind
+        ``"smallest"`` (the smallest value giving the condition) or ``"largest"`` (the
+        largest value keeping it).
+    bracket
+        The final interval around the switch (width at most ``xtol``), or the searched
+        range when nothing was found.
+    scan
+        ``(value, verdict)`` pairs of the initial scan.
+    monotone
+        False if the scan saw the condition switch more than once (the value is then the
+        first switch, and other switches exist).
+    nit
+        Evaluations spent bisecting.
+    message
+        A sentence for reports.
+    """
+
+    parameter: str
+    value: float | None
+    found: bool
+    kind: str
+    bracket: tuple[float, float]
+    scan: tuple[tuple[float, str], ...] = ()
+    monotone: bool = True
+    nit: int = 0
+    message: str = ""
+
+    def describe(self) -> str:
+        """One line for reports."""
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parameter": self.parameter,
+            "value": self.value,
+            "found": self.found,
+            "kind": self.kind,
+            "bracket": list(self.bracket),
+            "scan": [list(s) for s in self.scan],
+            "monotone": self.monotone,
+            "nit": self.nit,
+            "message": self.message,
+        }
+
+    def __repr__(self) -> str:
+        v = "not found" if self.value is None else f"{self.value:.6g}"
+        return f"Threshold({self.parameter}: {self.kind} {v}, monotone={self.monotone})"
+
+
+def _verdict_search(
+    model: TargetingModel,
+    make: Callable[[TargetingModel, float], TargetingModel],
+    grid: Sequence[float],
+    *,
+    parameter: str,
+    kind: str,
+    xtol: float,
+    log: bool,
+    race_options: dict[str, Any],
+) -> Threshold:
+    """Scan ``grid`` (increasing) for the verdict, then bisect the first switch.
+
+    ``kind="smallest"``: the first grid point with a full race, bisected against the point
+    before it. ``kind="largest"``: the end of the initial run of full races, bisected
+    against the first point after it.
+    """
+    race_options = {"equilibria": False, **race_options}
+
+    def verdict(x: float) -> str:
+        return race_to_the_bottom(make(model, x), **race_options).verdict
+
+    scan = [(float(x), verdict(float(x))) for x in grid]
+    full = [v == "full" for _, v in scan]
+    switches = sum(1 for a, b in zip(full, full[1:], strict=False) if a != b)
+    monotone = switches <= 1
+    lo_hi = (float(grid[0]), float(grid[-1]))
+    if kind == "smallest":
+        if full[0]:
+            return Threshold(
+                parameter=parameter, value=float(grid[0]), found=False, kind=kind,
+                bracket=lo_hi, scan=tuple(scan), monotone=monotone,
+                message=f"{parameter}: already a full race at the bottom of the range "
+                f"({grid[0]:.4g})",
+            )
+        if not any(full):
+            return Threshold(
+                parameter=parameter, value=None, found=False, kind=kind, bracket=lo_hi,
+                scan=tuple(scan), monotone=monotone,
+                message=f"{parameter}: no full race anywhere in [{grid[0]:.4g}, {grid[-1]:.4g}]",
+            )
+        k = full.index(True)
+        a, b = float(grid[k - 1]), float(grid[k])
+    else:
+        if not full[0]:
+            return Threshold(
+                parameter=parameter, value=None, found=False, kind=kind, bracket=lo_hi,
+                scan=tuple(scan), monotone=monotone,
+                message=f"{parameter}: no full race even at {grid[0]:.4g}",
+            )
+        if all(full):
+            return Threshold(
+                parameter=parameter, value=float(grid[-1]), found=False, kind=kind,
+                bracket=lo_hi, scan=tuple(scan), monotone=monotone,
+                message=f"{parameter}: still a full race at the top of the range "
+                f"({grid[-1]:.4g})",
+            )
+        k = full.index(False)
+        a, b = float(grid[k - 1]), float(grid[k])
+    sign_a = 1.0 if verdict(a) == "full" else -1.0
+    nit = 0
+
+    def f(u: float) -> float:
+        nonlocal nit
+        nit += 1
+        x = math.exp(u) if log else u
+        return (1.0 if verdict(x) == "full" else -1.0) * -sign_a
+
+    ua, ub = (math.log(a), math.log(b)) if log else (a, b)
+    tol_u = xtol if not log else xtol  # relative tolerance in log space
+    root = scipy.optimize.bisect(f, ua, ub, xtol=tol_u, maxiter=200)
+    # keep the side with the wanted verdict: smallest full / largest full
+    lo, hi = ua, ub
+    if kind == "smallest":
+        hi = root + tol_u if f(root + tol_u) < 0 else root
+        lo = hi - tol_u
+        value = math.exp(hi) if log else hi
+    else:
+        lo = root - tol_u if f(root - tol_u) < 0 else root
+        hi = lo + tol_u
+        value = math.exp(lo) if log else lo
+    br = (math.exp(lo), math.exp(hi)) if log else (lo, hi)
+    word = "smallest" if kind == "smallest" else "largest"
+    note = "" if monotone else " (the verdict switches more than once in the range: first switch)"
+    return Threshold(
+        parameter=parameter, value=float(value), found=True, kind=kind,
+        bracket=(float(br[0]), float(br[1])), scan=tuple(scan), monotone=monotone, nit=nit,
+        message=f"{word} {parameter} with a full race: {value:.4g}{note}",
+    )
+
+
+def _penalty_base(model: TargetingModel) -> np.ndarray:
+    base = np.asarray(model.penalty, dtype=float)
+    return base if np.any(base > 0) else np.ones(model.n_orgs)
+
+
+def critical_penalty(
+    model: TargetingModel,
+    *,
+    bracket: tuple[float, float] | None = None,
+    n_scan: int = 12,
+    xtol: float = 1e-3,
+    **race_options: Any,
+) -> Threshold:
+    """The smallest penalty giving a full race, as a multiple of the model's penalties.
+
+    The penalties are scaled together, ``L = x * model.penalty`` (or ``L = x`` for every
+    organization when the model's penalties are all zero). The default bracket runs from 0
+    to 1.5 times the largest ``violence_gain / penalty`` ratio: above the ratio, violence
+    that gets an organization designated for sure never pays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), penalty=1.0)
+    >>> t = dt.critical_penalty(model)
+    >>> t.found, round(t.value, 2)
+    (True, 1.0)
+    """
+    base = _penalty_base(model)
+    n_scan = check_int("n_scan", n_scan, low=3)
+    xtol = check_real("xtol", xtol, low=0.0, low_open=True)
+    if bracket is None:
+        ratio = float(np.max(model.violence_gain() / base))
+        bracket = (0.0, 1.5 * max(ratio, 1e-9))
+    lo = check_real("bracket[0]", bracket[0], low=0.0)
+    hi = check_real("bracket[1]", bracket[1], low=lo, low_open=True)
+
+    def make(m: TargetingModel, x: float) -> TargetingModel:
+        return dataclasses.replace(m, penalty=x * base)
+
+    t = _verdict_search(
+        model, make, np.linspace(lo, hi, n_scan), parameter="penalty scale", kind="smallest",
+        xtol=xtol * max(hi, 1.0), log=False, race_options=race_options,
+    )
+    if t.value is not None and t.found:
+        pen = ", ".join(f"{x:.3g}" for x in t.value * base)
+        return dataclasses.replace(
+            t, message=t.message + f" (x the scenario's penalties; penalties {pen})"
+        )
+    return t
+
+
+def _noisy_rule(rule: Rule, noise: float, kind: str) -> NoisyMostViolent:
+    if isinstance(rule, NoisyMostViolent):
+        return dataclasses.replace(rule, noise=noise, kind=kind)
+    if not isinstance(rule, MostViolent):
+        raise UnsupportedGameError(
+            f"critical_noise varies the attribution noise of a most-violent rule; the model's "
+            f"rule is {rule.describe()!r}"
+        )
+    return NoisyMostViolent(
+        noise=noise, kind=kind, floor=rule.floor, weights=rule.weights,
+        per_revenue=rule.per_revenue,
+    )
+
+
+def _score_scale(model: TargetingModel) -> float:
+    z = model.raw_scores()
+    return max(1e-12, max(float(np.max(s)) for s in z))
+
+
+def critical_noise(
+    model: TargetingModel,
+    *,
+    kind: str = "logit",
+    bracket: tuple[float, float] | None = None,
+    n_scan: int = 12,
+    xtol: float = 0.02,
+    **race_options: Any,
+) -> Threshold:
+    """The largest attribution noise that keeps a full race.
+
+    The model's most-violent rule is replaced by :class:`~deterrence.NoisyMostViolent` with
+    the same scoring and floor and noise ``s`` (``kind`` logit or probit); ``s`` is scanned
+    on a geometric grid (default from 0.1% to 10 times the largest possible score) and the
+    end of the initial run of full races is bisected in log space (``xtol`` is relative).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), penalty=3.0)
+    >>> t = dt.critical_noise(model)
+    >>> t.found, 0.2 < t.value < 0.5
+    (True, True)
+    """
+    check_choice("kind", kind, ("logit", "probit"))
+    n_scan = check_int("n_scan", n_scan, low=3)
+    xtol = check_real("xtol", xtol, low=0.0, low_open=True)
+    _noisy_rule(model.rule, 1.0, kind)  # checks the rule
+    if bracket is None:
+        sc = _score_scale(model)
+        bracket = (1e-3 * sc, 10.0 * sc)
+    lo = check_real("bracket[0]", bracket[0], low=0.0, low_open=True)
+    hi = check_real("bracket[1]", bracket[1], low=lo, low_open=True)
+
+    def make(m: TargetingModel, x: float) -> TargetingModel:
+        return dataclasses.replace(m, rule=_noisy_rule(m.rule, x, kind))
+
+    return _verdict_search(
+        model, make, np.geomspace(lo, hi, n_scan), parameter=f"{kind} noise", kind="largest",
+        xtol=xtol, log=True, race_options=race_options,
+    )
+
+
+def critical_revenue(
+    model: TargetingModel,
+    *,
+    bracket: tuple[float, float] | None = None,
+    n_scan: int = 12,
+    xtol: float = 1e-3,
+    **race_options: Any,
+) -> Threshold:
+    """The largest drug-market revenue ``R`` that keeps a full race (the demand-side lever:
+    treatment, HOPE-style probation and legalization shrink ``R``).
+
+    Default bracket: 0 to 4 times the model's revenue.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), penalty=2.0,
+    ...                           market=dt.Market(revenue=1.0, exponent=1.0, base=0.5))
+    >>> t = dt.critical_revenue(model)
+    >>> t.found, t.value > 1.0
+    (True, True)
+    """
+    if model.market is None or not model.market.contest:
+        raise UnsupportedGameError(
+            "critical_revenue needs a model with a contest market (market=dt.Market(...))"
+        )
+    n_scan = check_int("n_scan", n_scan, low=3)
+    xtol = check_real("xtol", xtol, low=0.0, low_open=True)
+    if bracket is None:
+        bracket = (0.0, 4.0 * max(model.market.revenue, 1e-9))
+    lo = check_real("bracket[0]", bracket[0], low=0.0)
+    hi = check_real("bracket[1]", bracket[1], low=lo, low_open=True)
+
+    def make(m: TargetingModel, x: float) -> TargetingModel:
+        return dataclasses.replace(m, market=dataclasses.replace(m.market, revenue=x))
+
+    return _verdict_search(
+        model, make, np.linspace(lo, hi, n_scan), parameter="market revenue", kind="largest",
+        xtol=xtol * max(hi, 1.0), log=False, race_options=race_options,
+    )
+
+
+# ----------------------------------------------------------------------------- equilibrium
+def deviation_gain(model: TargetingModel, profile: Sequence[int]) -> float:
+    """The best strict gain any organization has from leaving the pure ``profile``:
+    ``max_i max_{a != profile_i} u_i(a, profile_-i) - u_i(profile)``. Negative when the
+    profile is a strict equilibrium, zero or positive otherwise; continuous in every
+    parameter that payoffs depend on continuously (penalty, noise, revenue).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=2, levels=[0.0, 1.0], penalty=3.0)
+    >>> deviation_gain(model, (0, 0))
+    -2.0
+    """
+    game = model.game()
+    prof = [int(a) for a in profile]
+    best = -math.inf
+    for i in range(model.n_orgs):
+        p = []
+        for k, a in zip(game.shape, prof, strict=True):
+            q = np.zeros(k)
+            q[a] = 1.0
+            p.append(q)
+        dev = game._deviation_payoffs_for(p, [i])[0]
+        others = np.delete(dev, prof[i])
+        if others.size:
+            best = max(best, float(others.max() - dev[prof[i]]))
+    return best
+
+
+def _equilibrium_root(
+    model: TargetingModel, make: Callable[[float], TargetingModel], profile: Sequence[int],
+    bracket: tuple[float, float], parameter: str, kind: str,
+) -> Threshold:
+    def f(x: float) -> float:
+        return deviation_gain(make(x), profile)
+
+    a, b = bracket
+    fa, fb = f(a), f(b)
+    if np.sign(fa) == np.sign(fb) or fa == 0 or fb == 0:
+        return Threshold(
+            parameter=parameter, value=None, found=False, kind=kind, bracket=(a, b),
+            message=f"{parameter}: the profile's equilibrium status does not change in "
+            f"[{a:.4g}, {b:.4g}] (best deviation gain {fa:.3g} and {fb:.3g})",
+        )
+    root, info = scipy.optimize.brentq(f, a, b, xtol=1e-14, rtol=1e-12, full_output=True)
+    return Threshold(
+        parameter=parameter, value=float(root), found=True, kind=kind, bracket=(a, b),
+        nit=info.iterations,
+        message=f"{kind} {parameter} at which the profile is an equilibrium: {root:.6g}",
+    )
+
+
+def equilibrium_penalty(
+    model: TargetingModel,
+    profile: Sequence[int] | None = None,
+    *,
+    bracket: tuple[float, float] | None = None,
+) -> Threshold:
+    """The penalty scale (``L = x * model.penalty``) above which ``profile`` (default:
+    everyone at the minimum) is an equilibrium, by :func:`scipy.optimize.brentq` on the
+    signed best deviation gain.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=2, levels=[0.0, 0.5, 1.0], benefit=2.0, penalty=1.0)
+    >>> round(dt.equilibrium_penalty(model).value, 9)   # gain of the top level: 2 * 1
+    2.0
+    """
+    base = _penalty_base(model)
+    prof = model.minimum_profile() if profile is None else tuple(profile)
+    if bracket is None:
+        ratio = float(np.max(model.violence_gain() / base))
+        bracket = (0.0, 2.0 * max(ratio, 1e-9) + 1.0)
+    return _equilibrium_root(
+        model, lambda x: dataclasses.replace(model, penalty=x * base), prof, bracket,
+        "penalty scale", "smallest",
+    )
+
+
+def equilibrium_noise(
+    model: TargetingModel,
+    profile: Sequence[int] | None = None,
+    *,
+    kind: str = "logit",
+    bracket: tuple[float, float] | None = None,
+) -> Threshold:
+    """The attribution noise past which ``profile`` (default: everyone at the *maximum*)
+    is an equilibrium: with enough noise, violence no longer changes who is designated
+    much, and uniform maximal violence is stable.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=4, levels=np.linspace(0, 1, 101), penalty=2.0)
+    >>> t = dt.equilibrium_noise(model)
+    >>> round(t.value, 3)   # -> L (N - 1) / (b N^2) = 0.375 as the grid gets finer
+    0.374
+    """
+    check_choice("kind", kind, ("logit", "probit"))
+    prof = model.maximum_profile() if profile is None else tuple(profile)
+    _noisy_rule(model.rule, 1.0, kind)
+    if bracket is None:
+        sc = _score_scale(model)
+        bracket = (1e-4 * sc, 100.0 * sc)
+    return _equilibrium_root(
+        model, lambda x: dataclasses.replace(model, rule=_noisy_rule(model.rule, x, kind)),
+        prof, bracket, f"{kind} noise", "smallest",
+    )
+

@@ -1,0 +1,483 @@
+"""Best-response polytopes of a bimatrix game: vertex enumeration, labels, matching.
+
+Private engine of :mod:`deterrence.solvers.two_player`.
+
+Conventions. The row player has ``m`` actions, the column player ``n``; there are
+``K = m + n`` *labels*: ``0..m-1`` name the row player's actions, ``m..m+n-1`` the column
+player's. After each payoff matrix is shifted and scaled into ``[1, 2]`` (Nash equilibria
+are unchanged by positive affine maps of one player's payoffs) the two best-response
+polytopes are, each written as ``G z <= h`` with one constraint per label,
+
+* ``P = {x in R^m : x >= 0, B'^T x <= 1}``: constraint ``i < m`` is ``-x_i <= 0`` and
+  constraint ``m + j`` is ``(B'^T x)_j <= 1``;
+* ``Q = {y in R^n : A' y <= 1, y >= 0}``: constraint ``i < m`` is ``(A' y)_i <= 1`` and
+  constraint ``m + j`` is ``-y_j <= 0``.
+
+A point has label ``l`` when constraint ``l`` is tight. A vertex pair ``(x, y) != (0, 0)``
+whose label sets together cover all ``K`` labels is an extreme Nash equilibrium after
+normalising ``x`` and ``y`` to sum to one, and every extreme equilibrium arises this way,
+degenerate games included (Avis, Rosenberg, Savani and von Stengel 2010).
+
+Vertex enumeration has two routes:
+
+``lex`` (always correct, degenerate polytopes included)
+    Breadth-first search over the *lexicographically feasible bases*: the polytope is
+    perturbed to ``G z <= h + (eps, eps^2, ..., eps^K)``, which is simple, and whose
+    vertices (the lex-feasible bases of ``P``) form a connected graph (Balinski's theorem).
+    Every layer of the search pivots every frontier basis in every direction at once:
+    one stacked matrix inversion, one matrix product and a lexicographic minimum-ratio test
+    vectorised over all (basis, direction) pairs. Each vertex of ``P`` is the image of at
+    least one lex-feasible basis, so the search returns them all.
+``qhull`` (fast route, certified)
+    :class:`scipy.spatial.HalfspaceIntersection` (Qhull, through the dual convex hull)
+    lists the vertices; the set is accepted only when every vertex has exactly ``d`` tight
+    constraints (the polytope is simple there) and every *edge* ``T \\ {k}`` of every
+    vertex ``T`` leads to exactly one other vertex of the set — a combinatorial proof that
+    the set is closed under adjacency and hence, the graph of a polytope being connected,
+    that it is every vertex. Otherwise the ``lex`` route runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "Polytope",
+    "VertexSet",
+    "best_response_polytopes",
+    "enumerate_vertices",
+    "lex_step",
+    "match_vertices",
+    "pack_masks",
+]
+
+#: Bound on the elements of one (bases x directions x constraints) work array in the
+#: lexicographic search; the frontier is processed in blocks under this bound.
+_BLOCK_ELEMENTS = 2_000_000
+
+
+@dataclass(frozen=True, kw_only=True)
+class Polytope:
+    """``{z : G z <= h}`` with constraint ``l`` carrying label ``l``; ``start`` is the basis
+    (tight constraint indices) of the vertex ``z = 0``."""
+
+    G: NDArray[np.float64]
+    h: NDArray[np.float64]
+    start: NDArray[np.intp]
+
+    @property
+    def dim(self) -> int:
+        return self.G.shape[1]
+
+    @property
+    def n_labels(self) -> int:
+        return self.G.shape[0]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VertexSet:
+    """The vertices of a polytope with their label (tight-constraint) masks."""
+
+    coords: NDArray[np.float64]  # (V, d)
+    masks: NDArray[np.bool_]  # (V, K)
+    keys: NDArray  # (V,) packed masks, sorted ascending, unique
+    degenerate: bool  # some vertex has more than d tight constraints
+    route: str  # "qhull" or "lex"
+    n_bases: int  # lex-feasible bases visited (lex route) or 0
+    complete: bool  # the search ran to the end and every numerical check passed
+    message: str = ""
+
+
+def _scale_unit(M: NDArray) -> NDArray:
+    """Positive affine image of ``M`` with entries in ``[1, 2]`` (all ones if constant)."""
+    lo, hi = float(M.min()), float(M.max())
+    if hi - lo <= 0.0:
+        return np.ones_like(M, dtype=float)
+    return (M - lo) / (hi - lo) + 1.0
+
+
+def best_response_polytopes(A: NDArray, B: NDArray) -> tuple[Polytope, Polytope]:
+    """The polytopes ``P`` (row player's mixed strategies, scaled) and ``Q`` (column
+    player's) of the bimatrix game ``(A, B)``; see the module docstring."""
+    m, n = A.shape
+    A1, B1 = _scale_unit(np.asarray(A, float)), _scale_unit(np.asarray(B, float))
+    P = Polytope(
+        G=np.ascontiguousarray(np.vstack([-np.eye(m), B1.T])),
+        h=np.concatenate([np.zeros(m), np.ones(n)]),
+        start=np.arange(m),
+    )
+    Q = Polytope(
+        G=np.ascontiguousarray(np.vstack([A1, -np.eye(n)])),
+        h=np.concatenate([np.ones(m), np.zeros(n)]),
+        start=np.arange(m, m + n),
+    )
+    return P, Q
+
+
+# --------------------------------------------------------------------------- masks
+def pack_masks(masks: NDArray[np.bool_]) -> NDArray:
+    """One hashable, sortable key per row of a boolean matrix.
+
+    With at most 52 columns the key is the integer whose bits are the row (computed by one
+    floating-point matrix product, exact below 2**53); otherwise the packed bytes of the
+    row as a numpy void scalar.
+    """
+    masks = np.asarray(masks, dtype=bool)
+    K = masks.shape[-1]
+    if K <= _INT_KEY_BITS:
+        return (masks @ _bit_weights(K)).astype(np.int64)
+    packed = np.ascontiguousarray(np.packbits(masks, axis=-1))
+    return packed.view(f"V{packed.shape[-1]}")[..., 0]
+
+
+_INT_KEY_BITS = 52
+
+
+def _bit_weights(K: int) -> NDArray[np.float64]:
+    return np.ldexp(1.0, np.arange(K))
+
+
+# ----------------------------------------------------------------- lexicographic pivots
+def _basis_data(poly: Polytope, bases: NDArray[np.intp], tol: float):
+    """Inverse basis matrices, basic solutions, slacks and edge rates of a stack of bases.
+
+    ``rates[f, p, j]`` is the rate at which constraint ``j``'s left side grows when basis
+    ``f`` moves along the edge that frees its ``p``-th basic constraint
+    (direction ``-inv(G_B) e_p``).
+    """
+    G, h = poly.G, poly.h
+    F, d = bases.shape
+    inv = np.linalg.inv(G[bases])  # (F, d, d)
+    x = np.einsum("fij,fj->fi", inv, h[bases])
+    slack = h[None, :] - x @ G.T  # (F, K)
+    slack[np.abs(slack) <= tol] = 0.0
+    cols = inv.transpose(0, 2, 1).reshape(F * d, d)  # row (f, p) = p-th column of inv_f
+    rates = -(cols @ G.T).reshape(F, d, G.shape[0])
+    return inv, x, slack, rates
+
+
+def _lex_entering(
+    slack: NDArray,
+    rates: NDArray,
+    bases: NDArray[np.intp],
+    tol: float,
+    directions: NDArray[np.intp] | None = None,
+) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """Lexicographic minimum-ratio test of every basis along every edge (``directions``
+    None: result shape ``(F, d)``) or along one edge each (``directions[f]``: shape
+    ``(F,)``).
+
+    Returns the entering constraint of each (basis, edge) and a flag that is False where
+    no constraint blocks the edge (an unbounded edge: impossible in a polytope, so a sign
+    of numerical trouble).
+    """
+    F, _, K = rates.shape
+    R = rates if directions is None else rates[np.arange(F), directions][:, None, :]
+    D = R.shape[1]
+    basic = np.zeros((F, K), dtype=bool)
+    np.put_along_axis(basic, bases, True, axis=1)
+    cand = (tol < R) & ~basic[:, None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(cand, slack[:, None, :] / np.where(cand, R, 1.0), np.inf)
+    tied = cand & (theta <= theta.min(axis=2, keepdims=True) + tol)
+    ok = cand.any(axis=2)
+    entering = np.argmax(tied, axis=2)
+    tied = tied.reshape(F * D, K)
+    amb = np.flatnonzero(tied.sum(axis=1) > 1)
+    if amb.size:
+        flat = entering.reshape(F * D)
+        flat[amb] = _lex_tiebreak(rates, bases, amb // D, R.reshape(F * D, K)[amb], tied[amb], tol)
+        entering = flat.reshape(F, D)
+    if directions is not None:
+        return entering[:, 0], ok[:, 0]
+    return entering, ok
+
+
+def _lex_tiebreak(
+    rates: NDArray,
+    bases: NDArray[np.intp],
+    fa: NDArray[np.intp],
+    ra: NDArray,
+    T: NDArray[np.bool_],
+    tol: float,
+) -> NDArray[np.intp]:
+    """Break ties of the ratio test lexicographically, for rows with several candidates.
+
+    The perturbed slack of candidate ``j`` is ``slack_j + sum_c M_j[c] eps_c`` with
+    ``M_j[c] = [c == j] + rates[f, pos(c), j]`` (the second term for basic ``c`` only), so
+    the ratio of ``j`` is the vector ``(slack_j, M_j[0], M_j[1], ...) / r_j`` and the
+    entering candidate is its lexicographic minimum, found for all rows at once.
+
+    Component ``c`` of a nonbasic ``c`` is ``1 / r_c > 0`` for candidate ``c`` and 0 for
+    the others, so it only removes candidate ``c`` (while others remain). Between two
+    consecutive basic components ``b' < b`` the nonbasic components therefore remove every
+    candidate below ``b`` if one above ``b`` remains, and otherwise leave only the largest:
+    the loop runs over the ``d`` basic components, not all ``K``.
+    """
+    N, K = T.shape
+    d = bases.shape[1]
+    basis = bases[fa]
+    order = np.argsort(basis, axis=1)
+    sorted_basis = np.take_along_axis(basis, order, axis=1)
+    label = np.arange(K)
+    out = np.empty(N, dtype=np.intp)
+    rows = np.arange(N)
+    T = T.copy()
+    for q in range(d):
+        above = T & (label > sorted_basis[:, q, None])
+        has_above = above.any(axis=1)
+        if not has_above.all():  # the largest candidate below b survives alone
+            low = ~has_above
+            out[rows[low]] = K - 1 - np.argmax(T[low, ::-1], axis=1)
+            keep = has_above
+            rows, fa, ra, above = rows[keep], fa[keep], ra[keep], above[keep]
+            order, sorted_basis = order[keep], sorted_basis[keep]
+            if rows.size == 0:
+                return out
+        T = above
+        v = np.where(T, rates[fa, order[:, q]] / np.where(T, ra, 1.0), np.inf)
+        T &= v <= v.min(axis=1, keepdims=True) + tol
+        single = T.sum(axis=1) == 1
+        if single.any():
+            out[rows[single]] = np.argmax(T[single], axis=1)
+            keep = ~single
+            rows, fa, ra, T = rows[keep], fa[keep], ra[keep], T[keep]
+            order, sorted_basis = order[keep], sorted_basis[keep]
+            if rows.size == 0:
+                return out
+    out[rows] = K - 1 - np.argmax(T[:, ::-1], axis=1)  # the nonbasic tail: the largest
+    return out
+
+
+def lex_step(
+    poly: Polytope, bases: NDArray[np.intp], leave: NDArray[np.intp], tol: float
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+    """One lexicographic pivot per basis: free constraint ``leave[f]`` (which must be basic
+    in ``bases[f]``). Returns the new bases, the entering constraints and an ``ok`` flag."""
+    bases = np.asarray(bases, dtype=np.intp)
+    pos = np.argmax(bases == np.asarray(leave)[:, None], axis=1)
+    _, _, slack, rates = _basis_data(poly, bases, tol)
+    entering, ok = _lex_entering(slack, rates, bases, tol, directions=pos)
+    new = bases.copy()
+    new[np.arange(bases.shape[0]), pos] = entering
+    return new, entering, ok
+
+
+def basic_solution(poly: Polytope, bases: NDArray[np.intp]) -> NDArray[np.float64]:
+    """The points ``z`` with ``G_B z = h_B`` for a stack of bases (shape ``(F, d)``)."""
+    bases = np.asarray(bases, dtype=np.intp)
+    return np.linalg.solve(poly.G[bases], poly.h[bases][..., None])[..., 0]
+
+
+def _enumerate_lex(poly: Polytope, tol: float, max_bases: int) -> VertexSet:
+    """Every vertex of ``poly`` by breadth-first search over its lex-feasible bases."""
+    G = poly.G
+    K, d = G.shape
+    frontier = poly.start[None, :].astype(np.intp)
+    int_keys = K <= 62
+    if int_keys:  # a basis is the bit set of its constraints; pivots update it in O(1)
+        bit = np.left_shift(np.int64(1), np.arange(K, dtype=np.int64))
+        fkeys = bit[frontier].sum(axis=1)
+    else:
+        fkeys = pack_masks(_masks_of_bases(frontier, K))
+    seen = fkeys.copy()
+    xs: list[NDArray] = []
+    ss: list[NDArray] = []
+    n_bases = 1
+    truncated = False
+    trouble = False
+    block = max(1, _BLOCK_ELEMENTS // max(1, d * K))
+    while frontier.shape[0]:
+        nbs, nks = [], []
+        for lo in range(0, frontier.shape[0], block):
+            fb = frontier[lo : lo + block]
+            _, x, slack, rates = _basis_data(poly, fb, tol)
+            xs.append(x)
+            ss.append(slack)
+            entering, ok = _lex_entering(slack, rates, fb, tol)  # (F, d)
+            nb = np.repeat(fb[:, None, :], d, axis=1)  # (F, d, d): neighbour along edge p
+            diag = np.arange(d)
+            nb[:, diag, diag] = entering
+            if int_keys:
+                nk = fkeys[lo : lo + block, None] - bit[fb] + bit[entering]
+            if not ok.all():
+                trouble = True
+            nb = nb[ok]
+            nbs.append(nb)
+            if int_keys:
+                nks.append(nk[ok])
+        nb = np.concatenate(nbs)
+        keys = np.concatenate(nks) if int_keys else pack_masks(_masks_of_bases(nb, K))
+        keys, idx = np.unique(keys, return_index=True)
+        new = ~np.isin(keys, seen, assume_unique=True)
+        frontier, fkeys = nb[idx[new]], keys[new]
+        seen = np.concatenate([seen, fkeys])
+        seen.sort()
+        n_bases += fkeys.size
+        if n_bases > max_bases and frontier.shape[0]:
+            truncated = True
+            break
+    x = np.concatenate(xs)
+    slack = np.concatenate(ss)
+    feasible = bool((slack >= -tol).all())
+    masks = slack == 0.0  # _basis_data zeroed |slack| <= tol
+    keys, idx = np.unique(pack_masks(masks), return_index=True)
+    masks = masks[idx]
+    coords = x[idx]
+    degenerate = bool((masks.sum(axis=1) > d).any())
+    msgs = []
+    if truncated:
+        msgs.append(f"stopped after max_bases={max_bases} lex-feasible bases")
+    if trouble:
+        msgs.append("an edge without blocking constraint was met (numerical trouble)")
+    if not feasible:
+        msgs.append(f"a basic solution violates a constraint by {-slack.min():.3g} > tol")
+    return VertexSet(
+        coords=coords,
+        masks=masks,
+        keys=keys,
+        degenerate=degenerate,
+        route="lex",
+        n_bases=n_bases,
+        complete=not (truncated or trouble or not feasible),
+        message="; ".join(msgs),
+    )
+
+
+def _masks_of_bases(bases: NDArray[np.intp], K: int) -> NDArray[np.bool_]:
+    out = np.zeros((bases.shape[0], K), dtype=bool)
+    np.put_along_axis(out, bases, True, axis=1)
+    return out
+
+
+# --------------------------------------------------------------------------- qhull
+def _interior_point(poly: Polytope) -> NDArray[np.float64]:
+    """A point ``t * (1, ..., 1)`` well inside the polytope: ``t`` balances the distance to
+    the coordinate facets ``z_i = 0`` and to the payoff facets ``G_l z = 1``."""
+    rows = poly.G[poly.h > 0]  # the payoff constraints; the others are -z_i <= 0
+    t = 1.0 / float((rows.sum(axis=1) + np.sqrt((rows * rows).sum(axis=1))).max())
+    return np.full(poly.dim, t)
+
+
+def _obviously_degenerate(poly: Polytope, tol: float) -> bool:
+    """True if a vertex on a coordinate axis has more than ``d`` tight constraints (a pure
+    strategy with tied best responses), a cheap and common proof of degeneracy that spares
+    Qhull a slow run on a degenerate input."""
+    Gp = poly.G[poly.h > 0]  # payoff constraints, entries in [1, 2]
+    # along axis i the first payoff facet met is the one with the largest coefficient
+    return bool(((Gp >= Gp.max(axis=0) - tol).sum(axis=0) > 1).any())
+
+
+def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
+    """Vertices by Qhull, returned only when certified complete (see module docstring).
+
+    The vertices of ``{z : G z <= h}`` are the facets of the convex hull of the polar
+    points ``G_l / (h_l - G_l c)`` about an interior point ``c``. The certificate: every
+    facet's ``d`` points (Qhull's simplex) are exactly the constraints tight at its vertex,
+    and dropping any one of them (an edge) leaves a set shared by exactly one other vertex.
+    """
+    from scipy.spatial import ConvexHull, QhullError
+
+    G, h = poly.G, poly.h
+    d = G.shape[1]
+    if d < 2 or _obviously_degenerate(poly, tol):
+        return None
+    c = _interior_point(poly)
+    try:
+        hull = ConvexHull(G / (h - G @ c)[:, None])
+    except (QhullError, ValueError):
+        return None
+    eq = hull.equations
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pts = eq[:, :-1] / -eq[:, -1:] + c
+    slack = h - pts @ G.T
+    if not slack.min() >= -tol:  # (also catches NaN)
+        return None
+    masks = np.abs(slack) <= tol
+    simplex = np.zeros_like(masks)
+    np.put_along_axis(simplex, hull.simplices, True, axis=1)
+    if not np.array_equal(masks, simplex):
+        return None  # a degenerate (or numerically ambiguous) vertex: use the lex route
+    keys = pack_masks(masks)
+    order = np.argsort(keys)
+    keys, masks, pts = keys[order], masks[order], pts[order]
+    V = keys.size
+    if V > 1 and not (keys[1:] != keys[:-1]).all():
+        return None  # the same vertex twice: a merged (degenerate) facet
+    # edges: drop each tight constraint of each vertex; in a simple polytope each such
+    # ridge is shared by exactly two vertices (the two ends of the edge)
+    vi, li = np.nonzero(masks)
+    if keys.dtype == np.int64:
+        ridge = keys[vi] - (np.int64(1) << li.astype(np.int64))
+    else:
+        rm = masks[vi]
+        rm[np.arange(vi.size), li] = False
+        ridge = pack_masks(rm)
+    ridge.sort()
+    if ridge.size != V * d or not (ridge[0::2] == ridge[1::2]).all():
+        return None
+    if ridge.size > 2 and not (ridge[2::2] != ridge[1:-1:2]).all():
+        return None  # some ridge shared by four or more vertices
+    return VertexSet(
+        coords=pts,
+        masks=masks,
+        keys=keys,
+        degenerate=False,
+        route="qhull",
+        n_bases=0,
+        complete=True,
+    )
+
+
+def enumerate_vertices(
+    poly: Polytope, *, tol: float, route: str = "auto", max_bases: int = 1_000_000
+) -> VertexSet:
+    """Every vertex of ``poly`` with its labels; ``route`` is ``"auto"`` (Qhull with a
+    certificate, else lexicographic search), ``"qhull"`` (same) or ``"lex"``."""
+    if route in ("auto", "qhull"):
+        vs = _enumerate_qhull(poly, tol)
+        if vs is not None:
+            return vs
+    return _enumerate_lex(poly, tol, max_bases)
+
+
+# ------------------------------------------------------------------------ matching
+def match_vertices(
+    VP: VertexSet, VQ: VertexSet, *, block: int = 4_000_000
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """All pairs ``(i, j)`` of a vertex of ``P`` and a vertex of ``Q``, other than the
+    origin pair, whose labels cover every label; returned as two index arrays."""
+    K = VP.masks.shape[1]
+    nzP = ~VP.masks[:, : VP.coords.shape[1]].all(axis=1)  # x != 0
+    K_m = VP.coords.shape[1]
+    nzQ = ~VQ.masks[:, K_m:].all(axis=1)  # y != 0
+    iP, iQ = np.flatnonzero(nzP), np.flatnonzero(nzQ)
+    if iP.size == 0 or iQ.size == 0:
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    if not (VP.degenerate or VQ.degenerate):
+        # each vertex has exactly d labels: the partner's label set is the complement
+        want = pack_masks(~VP.masks[iP])
+        keysQ = VQ.keys[iQ]
+        order = np.argsort(keysQ)
+        pos = np.searchsorted(keysQ[order], want)
+        pos = np.minimum(pos, order.size - 1)
+        hit = keysQ[order][pos] == want
+        return iP[hit], iQ[order[pos[hit]]]
+    mP = np.packbits(VP.masks[iP], axis=1)
+    mQ = np.packbits(VQ.masks[iQ], axis=1)
+    full = np.packbits(np.ones(K, dtype=bool))
+    cP = VP.masks[iP].sum(axis=1)
+    cQ = VQ.masks[iQ].sum(axis=1)
+    rows = max(1, block // max(1, iQ.size * mP.shape[1]))
+    outP, outQ = [], []
+    for lo in range(0, iP.size, rows):
+        sl = slice(lo, lo + rows)
+        cover = ((mP[sl, None, :] | mQ[None, :, :]) == full).all(axis=2)
+        cover &= (cP[sl, None] + cQ[None, :]) >= K
+        a, b = np.nonzero(cover)
+        outP.append(iP[sl][a])
+        outQ.append(iQ[b])
+    return np.concatenate(outP), np.concatenate(outQ)

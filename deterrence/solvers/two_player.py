@@ -1,0 +1,718 @@
+"""Two-player (bimatrix) games: every equilibrium, Lemke-Howson, and zero-sum LP.
+
+Three solvers for a game with two players, the row player (player 0, payoff matrix ``A``)
+and the column player (player 1, payoff matrix ``B``), both of shape ``(m, n)``:
+
+* :func:`vertex_enumeration` (``dt.solve(game, method="support")``): every extreme Nash
+  equilibrium, exact and robust to degeneracy, by enumerating the vertices of the two
+  best-response polytopes and matching the completely labelled pairs (the algorithm of
+  Avis, Rosenberg, Savani and von Stengel's *lrsnash*, with the vertex enumeration
+  batched in numpy: see :mod:`deterrence.solvers._polytope`). In a degenerate game the
+  equilibria can form continua; the extreme equilibria are grouped into connected
+  components and maximal Nash subsets (``details["components"]``, ``["continua"]``,
+  ``["nash_subsets"]``), and the message says when there is a continuum.
+* :func:`lemke_howson` (``method="lemke-howson"``): the Lemke-Howson path from every
+  starting label, with lexicographic pivoting, so it terminates on degenerate games too.
+* :func:`solve_zero_sum` (``method="lp"``): value and optimal strategies of a zero-sum or
+  constant-sum game by linear programming (:func:`scipy.optimize.linprog`, HiGHS).
+
+Labels follow the usual convention: ``0..m-1`` are the row player's actions and
+``m..m+n-1`` the column player's.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validation import check_choice, check_int, check_real
+from ..errors import DeterrenceError, UnsupportedGameError
+from ..games.base import Game
+from ..games.normal_form import NormalFormGame
+from . import _polytope as _pt
+from .results import Equilibrium, NashResult
+
+__all__ = [
+    "lemke_howson",
+    "solve_lemke_howson",
+    "solve_lp",
+    "solve_support",
+    "solve_zero_sum",
+    "vertex_enumeration",
+]
+
+BACKENDS = ("deterrence", "nashpy")
+ROUTES = ("auto", "qhull", "lex")
+NASHPY_METHODS = ("vertex_enumeration", "support_enumeration")
+
+
+# ------------------------------------------------------------------------- helpers
+def _bimatrix(game: Any, method: str) -> tuple[NormalFormGame, NDArray, NDArray]:
+    """The dense game and its two payoff matrices; refuses anything but 2 players before
+    any work (in particular before building a dense table)."""
+    if not isinstance(game, Game):
+        raise DeterrenceError(
+            f"game={type(game).__name__} is not a deterrence game; expected a NormalFormGame "
+            "or a structured game"
+        )
+    if game.n_players != 2:
+        raise UnsupportedGameError(
+            f"method={method!r} needs a 2-player game; this game has {game.n_players} "
+            f"players (shape {game.shape}); use method='logit' for N-player games or "
+            "method='symmetric' for symmetric ones"
+        )
+    g = game if isinstance(game, NormalFormGame) else game.to_normal_form()
+    return g, np.asarray(g.payoffs[0]), np.asarray(g.payoffs[1])
+
+
+def _regret_tol(A: NDArray, B: NDArray, tol: float) -> float:
+    """Largest regret accepted for a computed equilibrium: ``tol`` times the payoff range
+    (at least ``tol``)."""
+    spread = max(float(np.ptp(A)), float(np.ptp(B)), 1.0)
+    return tol * spread
+
+
+def _normalise(z: NDArray) -> NDArray:
+    z = np.where(z > 0.0, z, 0.0)
+    return z / z.sum(axis=-1, keepdims=True)
+
+
+def _dedupe(profiles: NDArray, atol: float) -> NDArray[np.intp]:
+    """Indices of the first occurrence of each profile (rows equal within ``atol``)."""
+    if profiles.shape[0] == 0:
+        return np.empty(0, dtype=np.intp)
+    diff = np.abs(profiles[:, None, :] - profiles[None, :, :]).max(axis=2)
+    same = diff <= atol
+    first = np.argmax(same, axis=1)  # first row equal to each row
+    return np.flatnonzero(first == np.arange(profiles.shape[0]))
+
+
+def _order(profiles: NDArray) -> NDArray[np.intp]:
+    """Deterministic order: lexicographically decreasing probabilities (so pure profiles on
+    low action indices come first)."""
+    keys = -np.round(profiles, 10)
+    return np.lexsort(keys.T[::-1])
+
+
+def _equilibria(
+    game: NormalFormGame, xs: NDArray, ys: NDArray, regret_tol: float
+) -> tuple[list[Equilibrium], NDArray[np.bool_]]:
+    """Candidate profiles evaluated by the oracle; those above ``regret_tol`` are dropped.
+    Returns the kept equilibria and the mask of kept candidates."""
+    eqs, keep = [], np.zeros(len(xs), dtype=bool)
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        eq = Equilibrium.from_profile(game, (x, y))
+        if eq.regret <= regret_tol:
+            eqs.append(eq)
+            keep[k] = True
+    return eqs, keep
+
+
+def _plural(k: int, word: str = "equilibri") -> str:
+    return f"{k} {word}{'um' if k == 1 else 'a'}"
+
+
+# -------------------------------------------------------------- vertex enumeration
+def vertex_enumeration(
+    game: Game,
+    *,
+    tol: float = 1e-9,
+    route: str = "auto",
+    max_bases: int = 1_000_000,
+) -> NashResult:
+    """Every extreme Nash equilibrium of a 2-player game (degenerate games included).
+
+    The vertices of the best-response polytopes ``P`` (row player) and ``Q`` (column
+    player) are enumerated, and every vertex pair whose labels cover all actions is an
+    extreme equilibrium. Vertices are found by Qhull when that set can be certified complete
+    (the polytope is simple and the found vertices are closed under adjacency), otherwise by
+    a breadth-first search over lexicographically feasible bases, batched in numpy, which
+    is correct on degenerate polytopes. See :mod:`deterrence.solvers._polytope`.
+
+    Parameters
+    ----------
+    game
+        A 2-player game (a structured game is converted with ``to_normal_form``).
+    tol
+        Tolerance, on payoffs scaled to ``[1, 2]``, under which a constraint counts as
+        tight (a best response or an unused action) and a pivot ratio as tied; returned
+        equilibria must also have regret at most ``tol`` times the payoff range.
+    route
+        ``"auto"`` (Qhull with certificate, else lexicographic search), ``"qhull"`` (the
+        same: Qhull's answer is never used uncertified) or ``"lex"`` (lexicographic search
+        only).
+    max_bases
+        Stop the lexicographic search after this many bases per polytope (the result is
+        then marked incomplete).
+
+    Returns
+    -------
+    NashResult
+        ``method="support"``; ``complete`` is True when the enumeration finished and
+        passed its checks: then every extreme equilibrium is listed, and every equilibrium
+        is a convex combination inside one of the maximal Nash subsets. ``details`` holds
+        ``degenerate`` (bool), ``n_vertices`` (of P and Q), ``routes``,
+        ``dominated`` (the rows and columns removed by iterated strict dominance before
+        the enumeration), ``components`` (tuples of equilibrium indices: the connected
+        components of the equilibrium set), ``continua`` (the components with more than
+        one extreme equilibrium: each is an infinite connected set of equilibria) and
+        ``nash_subsets`` (the maximal Nash subsets ``conv(X) x conv(Y)``, each as the
+        indices of its extreme equilibria; singletons in a nondegenerate game).
+
+    Notes
+    -----
+    Strategies strictly dominated by another pure strategy (iteratively) are removed
+    first: they are never played, so the equilibria are unchanged. The work grows with the
+    number of polytope vertices, which grows exponentially with the size of the game: a
+    random 10 x 10 game has about a thousand per polytope, a 12 x 12 several thousand.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> bos = dt.NormalFormGame.from_bimatrix([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> res = dt.vertex_enumeration(bos)
+    >>> res.complete, len(res)
+    (True, 3)
+    >>> [eq.strategies[0].round(3).tolist() for eq in res]
+    [[1.0, 0.0], [0.6, 0.4], [0.0, 1.0]]
+
+    A degenerate game with a continuum of equilibria: the row player is indifferent and
+    the column player always prefers the first column, so every mixture of the rows
+    against the first column is an equilibrium.
+
+    >>> g = dt.NormalFormGame.from_bimatrix([[1, 1], [1, 1]], [[1, 0], [1, 0]])
+    >>> res = dt.vertex_enumeration(g)
+    >>> len(res), res.details["continua"]
+    (2, ((0, 1),))
+    """
+    tol = check_real("tol", tol, low=0.0, high=1e-3, low_open=True)
+    check_choice("route", route, ROUTES)
+    max_bases = check_int("max_bases", max_bases, low=1)
+    g, A, B = _bimatrix(game, "support")
+    params = {"backend": "deterrence", "tol": tol, "route": route, "max_bases": max_bases}
+
+    m, n = A.shape
+    rows, cols = _undominated(A, B, tol * max(float(np.ptp(A)), float(np.ptp(B)), 1.0))
+    Ar, Br = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
+    P, Q = _pt.best_response_polytopes(Ar, Br)
+    VP = _pt.enumerate_vertices(P, tol=tol, route=route, max_bases=max_bases)
+    VQ = _pt.enumerate_vertices(Q, tol=tol, route=route, max_bases=max_bases)
+    iP, iQ = _pt.match_vertices(VP, VQ)
+    xs, ys = np.zeros((iP.size, m)), np.zeros((iQ.size, n))
+    xs[:, rows] = _normalise(_polished(P, VP, iP))
+    ys[:, cols] = _normalise(_polished(Q, VQ, iQ))
+    degenerate = VP.degenerate or VQ.degenerate
+
+    eqs, keep = _equilibria(g, xs, ys, _regret_tol(A, B, tol))
+    dropped = int((~keep).sum())
+    pairs = np.stack([iP[keep], iQ[keep]], axis=1)
+    if eqs:  # deterministic order; the vertex pairs follow their equilibria
+        order = _order(np.array([np.concatenate(e.strategies) for e in eqs]))
+        eqs = [eqs[k] for k in order]
+        pairs = pairs[order]
+
+    details: dict[str, Any] = {
+        "degenerate": degenerate,
+        "n_vertices": (len(VP.keys), len(VQ.keys)),
+        "routes": (VP.route, VQ.route),
+        "dominated": (
+            tuple(int(i) for i in np.setdiff1d(np.arange(m), rows)),
+            tuple(int(j) for j in np.setdiff1d(np.arange(n), cols)),
+        ),
+    }
+    components, continua, subsets = _components(pairs, degenerate)
+    details.update(components=components, continua=continua, nash_subsets=subsets)
+
+    complete = VP.complete and VQ.complete and dropped == 0 and len(eqs) > 0
+    msgs = [
+        f"{_plural(len(eqs), 'extreme equilibri')} "
+        f"({'degenerate' if degenerate else 'nondegenerate'} game; "
+        f"{len(VP.keys)} + {len(VQ.keys)} polytope vertices, "
+        f"{VP.route}/{VQ.route} enumeration)"
+    ]
+    if continua:
+        sizes = ", ".join(str(len(c)) for c in continua)
+        msgs.append(
+            f"{len(continua)} continu{'um' if len(continua) == 1 else 'a'} of equilibria "
+            f"(connected components with {sizes} extreme equilibria; every convex "
+            "combination within a Nash subset is an equilibrium)"
+        )
+    if rows.size < m or cols.size < n:
+        msgs.append(
+            f"{m - rows.size} row(s) and {n - cols.size} column(s) removed by iterated "
+            "strict dominance (never played in any equilibrium)"
+        )
+    for vs, name in ((VP, "P"), (VQ, "Q")):
+        if vs.message:
+            msgs.append(f"polytope {name}: {vs.message}")
+    if dropped:
+        msgs.append(f"{dropped} candidate(s) failed the regret check and were dropped")
+    if not eqs:
+        msgs.append("no equilibrium found: numerical failure (every finite game has one)")
+    nit = VP.n_bases + VQ.n_bases
+    return NashResult(
+        equilibria=tuple(eqs),
+        method="support",
+        complete=complete,
+        converged=complete,
+        message="; ".join(msgs),
+        parameters=params,
+        nit=nit or None,
+        details=details,
+    )
+
+
+def solve_support(
+    game: Game,
+    *,
+    backend: str = "deterrence",
+    tol: float = 1e-9,
+    route: str = "auto",
+    max_bases: int = 1_000_000,
+    nashpy_method: str = "vertex_enumeration",
+) -> NashResult:
+    """Every Nash equilibrium of a 2-player game (``dt.solve(game, method="support")``).
+
+    Parameters
+    ----------
+    game
+        A 2-player game.
+    backend
+        ``"deterrence"`` (default: :func:`vertex_enumeration`, exact up to ``tol`` and
+        robust to degeneracy) or ``"nashpy"`` (nashpy's ``vertex_enumeration`` or
+        ``support_enumeration``, chosen by ``nashpy_method``; kept as a cross-check, its
+        result is never marked complete).
+    tol, route, max_bases
+        Options of :func:`vertex_enumeration` (``tol`` also bounds the regret of what the
+        nashpy backend returns, relative to the payoff range).
+    nashpy_method
+        ``"vertex_enumeration"`` or ``"support_enumeration"`` (nashpy backend only).
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> mp = dt.NormalFormGame.from_bimatrix([[1, -1], [-1, 1]])
+    >>> res = dt.solve(mp, method="support")
+    >>> res.complete, [s.tolist() for s in res[0].strategies]
+    (True, [[0.5, 0.5], [0.5, 0.5]])
+    """
+    check_choice("backend", backend, BACKENDS)
+    check_choice("nashpy_method", nashpy_method, NASHPY_METHODS)
+    if backend == "deterrence":
+        return vertex_enumeration(game, tol=tol, route=route, max_bases=max_bases)
+    tol = check_real("tol", tol, low=0.0, high=1e-3, low_open=True)
+    g, A, B = _bimatrix(game, "support")
+    return _nashpy_all(g, A, B, tol=tol, nashpy_method=nashpy_method)
+
+
+def _nashpy_all(
+    g: NormalFormGame, A: NDArray, B: NDArray, *, tol: float, nashpy_method: str
+) -> NashResult:
+    import nashpy
+
+    ng = nashpy.Game(np.array(A), np.array(B))
+    params = {"backend": "nashpy", "tol": tol, "nashpy_method": nashpy_method}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            found = list(getattr(ng, nashpy_method)())
+        except Exception as exc:  # nashpy raises whatever its internals raise
+            return NashResult(
+                equilibria=(),
+                method="support",
+                complete=False,
+                converged=False,
+                message=f"nashpy {nashpy_method} failed: {type(exc).__name__}: {exc}",
+                parameters=params,
+            )
+    m, n = A.shape
+    cand = np.array([np.concatenate([x, y]) for x, y in found]).reshape(len(found), m + n)
+    cand = cand[_dedupe(cand, 1e-9)]
+    eqs, keep = _equilibria(
+        g, _normalise(cand[:, :m]), _normalise(cand[:, m:]), _regret_tol(A, B, tol)
+    )
+    if eqs:
+        order = _order(np.array([np.concatenate(e.strategies) for e in eqs]))
+        eqs = [eqs[k] for k in order]
+    msgs = [f"nashpy {nashpy_method}: {_plural(len(eqs))} (completeness not certified)"]
+    if (~keep).any():
+        msgs.append(f"{int((~keep).sum())} nashpy profile(s) failed the regret check")
+    msgs.extend(f"nashpy warned: {w.message}" for w in caught[:3])
+    return NashResult(
+        equilibria=tuple(eqs),
+        method="support",
+        complete=False,
+        converged=bool(eqs) and bool(keep.all()),
+        message="; ".join(msgs),
+        parameters=params,
+    )
+
+
+# ------------------------------------------------------------------- Lemke-Howson
+def lemke_howson(
+    game: Game,
+    *,
+    initial_label: int | Sequence[int] | None = None,
+    max_pivots: int = 10_000,
+    tol: float = 1e-9,
+) -> NashResult:
+    """Lemke-Howson from one, several or every starting label, with lexicographic pivoting.
+
+    Each path starts at the artificial equilibrium ``(0, 0)`` of the best-response
+    polytopes, drops ``initial_label`` and pivots alternately in the two polytopes until
+    that label is picked up again. The minimum-ratio test is lexicographic (the polytopes
+    are perturbed symbolically), so every path is well defined and terminates, degenerate
+    games included. All paths run together: every pivot step is one batched linear-algebra
+    call over the paths still running.
+
+    Parameters
+    ----------
+    game
+        A 2-player game.
+    initial_label
+        Label(s) to drop: ``0..m-1`` are the row player's actions, ``m..m+n-1`` the column
+        player's. ``None`` (default) runs every label and returns the distinct equilibria.
+    max_pivots
+        Pivots allowed on one path before it is abandoned (``converged=False``).
+    tol
+        Tolerance for tight constraints and tied ratios (payoffs scaled to ``[1, 2]``).
+
+    Returns
+    -------
+    NashResult
+        The distinct equilibria found, never marked ``complete`` (Lemke-Howson does not
+        find every equilibrium in general). ``details["labels"]`` maps each label run to
+        the index of its equilibrium (``None`` if that path failed), ``details["pivots"]``
+        to its path length; ``nit`` is the total number of pivots.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> bos = dt.NormalFormGame.from_bimatrix([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> res = dt.lemke_howson(bos, initial_label=0)
+    >>> [s.tolist() for s in res[0].strategies]
+    [[1.0, 0.0], [1.0, 0.0]]
+    >>> len(dt.lemke_howson(bos))  # every label: both pure equilibria
+    2
+    """
+    tol = check_real("tol", tol, low=0.0, high=1e-3, low_open=True)
+    max_pivots = check_int("max_pivots", max_pivots, low=1)
+    g, A, B = _bimatrix(game, "lemke-howson")
+    m, n = A.shape
+    labels = _check_labels(initial_label, m + n)
+    params = {"initial_label": initial_label, "max_pivots": max_pivots, "tol": tol}
+
+    P, Q = _pt.best_response_polytopes(A, B)
+    L = labels.size
+    bases = [np.repeat(P.start[None, :], L, axis=0), np.repeat(Q.start[None, :], L, axis=0)]
+    polys = (P, Q)
+    side = (labels >= m).astype(np.intp)  # polytope holding the label to drop
+    leave = labels.copy()
+    state = np.zeros(L, dtype=np.intp)  # 0 running, 1 done, 2 failed, 3 out of pivots
+    pivots = np.zeros(L, dtype=np.intp)
+    while (state == 0).any():
+        for s in (0, 1):
+            rows = np.flatnonzero((state == 0) & (side == s))
+            if rows.size == 0:
+                continue
+            new, entering, ok = _pt.lex_step(polys[s], bases[s][rows], leave[rows], tol)
+            bases[s][rows] = new
+            pivots[rows] += 1
+            state[rows[~ok]] = 2
+            state[rows[ok & (entering == labels[rows])]] = 1
+            leave[rows] = entering
+            side[rows] = 1 - s
+        state[(state == 0) & (pivots >= max_pivots)] = 3
+
+    done = np.flatnonzero(state == 1)
+    xs = _basis_points(P, bases[0][done])
+    ys = _basis_points(Q, bases[1][done])
+    cand = np.concatenate([_normalise(xs), _normalise(ys)], axis=1)
+    eqs_all, keep = _equilibria(g, cand[:, :m], cand[:, m:], _regret_tol(A, B, tol))
+    # distinct equilibria, in the order of the labels that found them
+    kept_rows = done[keep]
+    prof = cand[keep]
+    first = _dedupe(prof, 1e-9)
+    eqs = [eqs_all[k] for k in first]
+    index_of = {}
+    for r, p in zip(kept_rows, prof, strict=True):
+        k = int(np.argmax(np.abs(prof[first] - p).max(axis=1) <= 1e-9))
+        index_of[int(labels[r])] = k
+    details = {
+        "labels": {int(lab): index_of.get(int(lab)) for lab in labels},
+        "pivots": {int(lab): int(p) for lab, p in zip(labels, pivots, strict=True)},
+    }
+    failed = [int(labels[r]) for r in range(L) if int(labels[r]) not in index_of]
+    msgs = [f"{_plural(len(eqs))} from {L} starting label{'s' if L > 1 else ''}"]
+    if failed:
+        why = {2: "numerical trouble", 3: f"more than max_pivots={max_pivots} pivots"}
+        parts = []
+        for r in range(L):
+            lab = int(labels[r])
+            if lab in failed:
+                reason = why.get(int(state[r]), "the end point failed the regret check")
+                parts.append(f"label {lab}: {reason}")
+        msgs.append("failed paths: " + "; ".join(parts))
+    return NashResult(
+        equilibria=tuple(eqs),
+        method="lemke-howson",
+        complete=False,
+        converged=not failed,
+        message="; ".join(msgs),
+        parameters=params,
+        nit=int(pivots.sum()),
+        details=details,
+    )
+
+
+def solve_lemke_howson(game: Game, **options: Any) -> NashResult:
+    """``dt.solve(game, method="lemke-howson")``: see :func:`lemke_howson`."""
+    return lemke_howson(game, **options)
+
+
+def _check_labels(initial_label: Any, K: int) -> NDArray[np.intp]:
+    if initial_label is None:
+        return np.arange(K)
+    items = [initial_label] if np.isscalar(initial_label) else list(initial_label)
+    if not items:
+        raise DeterrenceError("initial_label=[] is empty; expected None, a label or labels")
+    out = [check_int("initial_label", lab, low=0, high=K - 1) for lab in items]
+    return np.array(sorted(set(out)), dtype=np.intp)
+
+
+def _basis_points(poly: _pt.Polytope, bases: NDArray[np.intp]) -> NDArray:
+    """Vertices of a stack of bases with the coordinates of basic sign constraints set to
+    exactly zero."""
+    if bases.shape[0] == 0:
+        return np.empty((0, poly.dim))
+    z = _pt.basic_solution(poly, bases)
+    zero_rows = np.flatnonzero(poly.h == 0.0)
+    coord_of_row = np.argmax(poly.G[zero_rows] < 0, axis=1)
+    in_basis = (bases[:, :, None] == zero_rows[None, None, :]).any(axis=1)
+    z[:, coord_of_row] = np.where(in_basis, 0.0, z[:, coord_of_row])
+    return z
+
+
+# ------------------------------------------------------------------------- zero-sum
+def solve_zero_sum(game: Game, *, tol: float = 1e-9) -> NashResult:
+    """Value and optimal strategies of a 2-player zero-sum or constant-sum game by LP.
+
+    The row player's maximin strategy solves ``max v  s.t.  A^T x >= v 1, sum(x) = 1,
+    x >= 0`` and the column player's minimax strategy ``min w  s.t.  A y <= w 1,
+    sum(y) = 1, y >= 0`` (both with :func:`scipy.optimize.linprog`, HiGHS); by the minimax
+    theorem ``v = w`` is the value of the game and ``(x, y)`` an equilibrium.
+
+    Parameters
+    ----------
+    game
+        A 2-player game whose payoffs satisfy ``A + B = c`` for a constant ``c``
+        (zero-sum when ``c = 0``).
+    tol
+        ``A + B`` counts as constant when its spread is at most ``tol`` times the largest
+        absolute payoff (at least ``tol``).
+
+    Returns
+    -------
+    NashResult
+        One equilibrium (a pair of optimal strategies); ``details["value"]`` is the row
+        player's value ``v``, ``details["values"]`` both players' (``v`` and ``c - v``),
+        ``details["constant"]`` is ``c``. ``complete`` is False: the optimal strategy sets
+        may be larger, but every equilibrium of a constant-sum game has the same payoffs.
+
+    Raises
+    ------
+    UnsupportedGameError
+        If the game does not have 2 players or ``A + B`` is not constant.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> rps = dt.NormalFormGame.from_bimatrix([[0, -1, 1], [1, 0, -1], [-1, 1, 0]])
+    >>> res = dt.solve_zero_sum(rps)
+    >>> round(res.details["value"], 12), res[0].strategies[0].round(4).tolist()
+    (0.0, [0.3333, 0.3333, 0.3333])
+    """
+    from scipy.optimize import linprog
+
+    tol = check_real("tol", tol, low=0.0, high=1e-3, low_open=True)
+    g, A, B = _bimatrix(game, "lp")
+    m, n = A.shape
+    S = A + B
+    scale = max(float(np.abs(A).max()), float(np.abs(B).max()), 1.0)
+    if float(np.ptp(S)) > tol * scale:
+        lo = np.unravel_index(int(np.argmin(S)), S.shape)
+        hi = np.unravel_index(int(np.argmax(S)), S.shape)
+        raise UnsupportedGameError(
+            "method='lp' needs a zero-sum or constant-sum 2-player game, but A + B is not "
+            f"constant: it is {S[lo]:g} at actions {tuple(int(a) for a in lo)} and "
+            f"{S[hi]:g} at {tuple(int(a) for a in hi)}; use method='support' or "
+            "'lemke-howson' for general 2-player games"
+        )
+    c = float(S.mean())
+    # row player: variables (x, v); minimise -v subject to v - A^T x <= 0, sum x = 1
+    row = linprog(
+        np.r_[np.zeros(m), -1.0],
+        A_ub=np.hstack([-A.T, np.ones((n, 1))]),
+        b_ub=np.zeros(n),
+        A_eq=np.r_[np.ones(m), 0.0][None, :],
+        b_eq=[1.0],
+        bounds=[(0, None)] * m + [(None, None)],
+        method="highs",
+    )
+    # column player: variables (y, w); minimise w subject to A y - w <= 0, sum y = 1
+    col = linprog(
+        np.r_[np.zeros(n), 1.0],
+        A_ub=np.hstack([A, -np.ones((m, 1))]),
+        b_ub=np.zeros(m),
+        A_eq=np.r_[np.ones(n), 0.0][None, :],
+        b_eq=[1.0],
+        bounds=[(0, None)] * n + [(None, None)],
+        method="highs",
+    )
+    params = {"tol": tol}
+    if not (row.success and col.success):
+        bad = row if not row.success else col
+        return NashResult(
+            equilibria=(),
+            method="lp",
+            complete=False,
+            converged=False,
+            message=f"linprog (HiGHS) failed: {bad.message}",
+            parameters=params,
+        )
+    x, y = _normalise(row.x[:m]), _normalise(col.x[:n])
+    v, w = float(row.x[m]), float(col.x[n])
+    eq = Equilibrium.from_profile(g, (x, y))
+    ok = eq.regret <= _regret_tol(A, B, max(tol, 1e-9))
+    msg = f"value {v:.12g} for the row player (constant sum {c:g}); duality gap {w - v:.2g}"
+    if not ok:
+        msg += f"; the LP solution has regret {eq.regret:.3g} (numerical trouble)"
+    return NashResult(
+        equilibria=(eq,),
+        method="lp",
+        complete=False,
+        converged=ok,
+        message=msg,
+        parameters=params,
+        nit=int(row.nit) + int(col.nit),
+        details={"value": v, "values": (v, c - v), "constant": c, "duality_gap": w - v},
+    )
+
+
+def solve_lp(game: Game, **options: Any) -> NashResult:
+    """``dt.solve(game, method="lp")``: see :func:`solve_zero_sum`."""
+    return solve_zero_sum(game, **options)
+
+
+def _undominated(
+    A: NDArray, B: NDArray, margin: float
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Rows and columns that survive iterated elimination of strategies strictly dominated
+    (by more than ``margin`` everywhere) by another pure strategy.
+
+    No equilibrium plays a strictly dominated strategy, so the game restricted to the
+    survivors has exactly the same equilibria (padded with zeros), the same extreme
+    equilibria and the same components; its polytopes are smaller.
+    """
+    rows, cols = np.arange(A.shape[0]), np.arange(B.shape[1])
+    while True:
+        Ar, Br = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
+        # dom[k, i]: row k beats row i by more than margin against every surviving column
+        row_dom = (Ar[:, None, :] > Ar[None, :, :] + margin).all(axis=2).any(axis=0)
+        col_dom = (Br.T[:, None, :] > Br.T[None, :, :] + margin).all(axis=2).any(axis=0)
+        if not (row_dom.any() or col_dom.any()):
+            return rows, cols
+        # remove one side at a time, as the definition of iterated elimination does
+        if row_dom.any():
+            rows = rows[~row_dom]
+        else:
+            cols = cols[~col_dom]
+
+
+def _polished(poly: _pt.Polytope, vs: _pt.VertexSet, idx: NDArray[np.intp]) -> NDArray:
+    """Coordinates of the chosen vertices, re-solved from their tight constraints when
+    there are exactly ``d`` of them, with the coordinates of unused actions set to 0."""
+    d = poly.dim
+    coords = vs.coords[idx].copy()
+    masks = vs.masks[idx]
+    simple = masks.sum(axis=1) == d
+    if simple.any():
+        tight = np.nonzero(masks[simple])[1].reshape(-1, d)
+        coords[simple] = _pt.basic_solution(poly, tight)
+    # the sign constraints -z_i <= 0 are the rows with h == 0
+    zero_rows = np.flatnonzero(poly.h == 0.0)
+    coord_of_row = np.argmax(poly.G[zero_rows] < 0, axis=1)
+    hit = masks[:, zero_rows]
+    coords[:, coord_of_row] = np.where(hit, 0.0, coords[:, coord_of_row])
+    return coords
+
+
+def _components(
+    pairs: NDArray[np.intp], degenerate: bool
+) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    """Connected components, continua and maximal Nash subsets of the extreme equilibria.
+
+    ``pairs[k] = (i, j)``: equilibrium ``k`` is the vertex pair ``(x_i, y_j)``. Two extreme
+    equilibria sharing a vertex are joined by a segment of equilibria, so the components
+    of the bipartite graph (x-vertices, y-vertices, one edge per equilibrium) are the
+    connected components of the equilibrium set, and its maximal bicliques are the
+    maximal Nash subsets ``conv(X) x conv(Y)`` (Avis et al. 2010).
+    """
+    K = len(pairs)
+    if not degenerate or K == 0:
+        single = tuple((k,) for k in range(K))
+        return single, (), single
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    xs, xi = np.unique(pairs[:, 0], return_inverse=True)
+    ys, yi = np.unique(pairs[:, 1], return_inverse=True)
+    nx_, ny_ = xs.size, ys.size
+    adj = coo_matrix((np.ones(K), (xi, nx_ + yi)), shape=(nx_ + ny_, nx_ + ny_))
+    _, label = connected_components(adj, directed=False)
+    comp_of_eq = label[xi]
+    components, continua, subsets = [], [], []
+    for c in np.unique(comp_of_eq):
+        eq_ids = np.flatnonzero(comp_of_eq == c)
+        components.append(tuple(int(k) for k in eq_ids))
+        if eq_ids.size == 1:
+            subsets.append(components[-1])
+            continue
+        continua.append(components[-1])
+        subsets.extend(_maximal_bicliques(xi[eq_ids], yi[eq_ids], eq_ids))
+    components.sort()
+    continua.sort()
+    subsets.sort()
+    return tuple(components), tuple(continua), tuple(subsets)
+
+
+def _maximal_bicliques(
+    xi: NDArray[np.intp], yi: NDArray[np.intp], eq_ids: NDArray[np.intp]
+) -> list[tuple[int, ...]]:
+    """Maximal bicliques of one bipartite component with edges ``(xi[k], yi[k])``, each
+    as the equilibria (edges) it contains.
+
+    A maximal biclique ``X' x Y'`` is determined by ``Y'``, which is an intersection of
+    neighbourhoods ``N(x)`` (and ``X'`` is then every ``x`` adjacent to all of ``Y'``):
+    the family of neighbourhoods is closed under intersection, as bit sets.
+    """
+    edge = {(int(a), int(b)): int(k) for a, b, k in zip(xi, yi, eq_ids, strict=True)}
+    nbh: dict[int, int] = {}
+    for a, b in edge:
+        nbh[a] = nbh.get(a, 0) | (1 << b)
+    closed = set(nbh.values())
+    frontier = set(closed)
+    while frontier:
+        new = {s & t for s in frontier for t in closed} - closed - {0}
+        closed |= new
+        frontier = new
+    out = []
+    for ys in closed:
+        xs = [a for a, s in nbh.items() if s & ys == ys]
+        yl = [b for b in range(ys.bit_length()) if ys >> b & 1]
+        out.append(tuple(sorted(edge[a, b] for a in xs for b in yl)))
+    return out
