@@ -145,7 +145,7 @@ def test_all_equilibria(benchmark, bench_min, full_run, inp, contender):
         def run():
             return [gbt.nash.enummixed_solve(g, rational=False) for g in ggames]
 
-        rounds = 1 if (k >= 12 or not full_run) else 3
+        rounds = 1 if (k >= 10 or not full_run) else 3
         res = benchmark.pedantic(run, rounds=rounds, iterations=1)
         for g, r, s in zip(ggames, res, ours, strict=True):
             rows, cols = (list(p.strategies) for p in g.players)
@@ -171,7 +171,7 @@ def test_all_equilibria(benchmark, bench_min, full_run, inp, contender):
                 warnings.simplefilter("ignore")
                 return [list(g.support_enumeration()) for g in ngames]
 
-        rounds = 1 if k >= 10 else 3
+        rounds = 1 if k >= 8 else 3
         res = benchmark.pedantic(run, rounds=rounds, iterations=1)
         hits = [_same(_as_set(r), s) for r, s in zip(res, ours, strict=True)]
         benchmark.extra_info["nashpy_missed_some"] = not all(b for _, b in hits)

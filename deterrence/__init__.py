@@ -54,6 +54,28 @@ from .dynamics import (
     replicator_dynamics,
 )
 # -- targeting model and race verdict (deterrence/model/, deterrence/analysis/) --
+from .analysis.race import RaceReport, framing_gains, race_to_the_bottom
+from .analysis.thresholds import (
+    Threshold,
+    critical_noise,
+    critical_penalty,
+    critical_revenue,
+    deviation_gain,
+    equilibrium_noise,
+    equilibrium_penalty,
+)
+from .model import (
+    Market,
+    MostViolent,
+    NoisyMostViolent,
+    NoTargeting,
+    Priority,
+    Proportional,
+    TargetingGame,
+    TargetingModel,
+    TopK,
+)
+from .scenario import available_scenarios, load_scenario
 # -- compliance and tipping (deterrence/analysis/) --
 from .analysis.compliance import (
     ComplianceGame,

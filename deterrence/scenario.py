@@ -21,7 +21,7 @@ Schema (every table optional unless marked)::
     [market]                           # optional drug market
     revenue = 6.6                      #   total revenue R >= 0
     exponent = 0.5                     #   Tullock exponent r >= 0
-    base = 1.0                         #   non-violent capacity a > 0 (or organizations[].market_base)
+    base = 1.0                         #   capacity a > 0 (or organizations[].market_base)
     # fixed = true                     #   fixed shares from organizations[].market_share
 
     [rule]                             # the announced rule (required)
@@ -75,6 +75,7 @@ Schema (every table optional unless marked)::
 from __future__ import annotations
 
 import difflib
+import itertools
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -220,7 +221,7 @@ class _Reader:
             if x < 0:
                 raise self.fail(f"{path}[{k}]", f"is {x!r}; expected a level >= 0")
             out.append(float(x))
-        if any(b <= a for a, b in zip(out, out[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(out)):
             raise self.fail(path, f"is {out}; expected strictly increasing levels")
         return np.array(out)
 
@@ -312,7 +313,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str | None = None) ->
     r = _Reader(source)
     data = r.keys(data, _TOP, "")
     title = r.string(data, "title", "", "")
-    r.string(data, "description", "", "")
+    description = r.string(data, "description", "", "")
     orgs = data.get("organizations")
     if not isinstance(orgs, list) or not orgs:
         raise r.fail("organizations", "is required: a non-empty array of tables "
@@ -503,6 +504,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str | None = None) ->
             baseline=baseline,
             names=names,
             title=title,
+            description=description,
         )
     except ScenarioError:
         raise

@@ -28,6 +28,7 @@ import argparse
 import dataclasses
 import json
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -155,6 +156,10 @@ class RaceReport:
         their sum: the punishment actually delivered per period.
     baseline_payoffs, policy_payoffs
         Each organization's payoff at the status quo (baseline rule) and at the end.
+    penalties, violence_gains
+        Each organization's penalty ``L_i`` and the most violence can gain it
+        (:meth:`~deterrence.TargetingModel.violence_gain`): ``L_i > G_i`` means a sure
+        designation always outweighs what violence brings.
     baseline_equilibria, policy_equilibria
         Pure equilibria of each game (``None`` when the table was too large to enumerate).
     policy_mixed
@@ -183,6 +188,8 @@ class RaceReport:
     designations: float
     baseline_payoffs: NDArray[np.float64]
     policy_payoffs: NDArray[np.float64]
+    penalties: NDArray[np.float64]
+    violence_gains: NDArray[np.float64]
     baseline_equilibria: NashResult | None
     policy_equilibria: NashResult | None
     policy_mixed: NashResult | None = None
@@ -197,7 +204,8 @@ class RaceReport:
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
         for name in ("trajectory", "baseline_levels", "policy_levels",
-                     "designation_probabilities", "baseline_payoffs", "policy_payoffs"):
+                     "designation_probabilities", "baseline_payoffs", "policy_payoffs",
+                     "penalties", "violence_gains"):
             arr = np.array(getattr(self, name))
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
@@ -214,7 +222,8 @@ class RaceReport:
         return (self.baseline_violence - self.policy_violence) / room
 
     def to_dataframe(self) -> Any:
-        """One row per organization: levels, change, designation probability, payoffs."""
+        """One row per organization: levels, change, designation probability, penalty
+        against the most violence can gain, payoffs."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -224,6 +233,8 @@ class RaceReport:
                 "policy_level": self.policy_levels,
                 "change": self.policy_levels - self.baseline_levels,
                 "designation_probability": self.designation_probabilities,
+                "penalty": self.penalties,
+                "violence_gain": self.violence_gains,
                 "baseline_payoff": self.baseline_payoffs,
                 "policy_payoff": self.policy_payoffs,
             }
@@ -277,11 +288,14 @@ class RaceReport:
             "parameters": {k: _jsonable(v) for k, v in self.parameters.items()},
         }
 
-    def summary(self) -> str:
-        """The readable multi-line report printed by ``deterrence analyze``."""
+    def summary(self, context: str = "") -> str:
+        """The readable multi-line report printed by ``deterrence analyze`` (``context``:
+        optional lines printed under the title, e.g. the scenario's description)."""
         lines = []
         if self.title:
             lines += [self.title, "=" * len(self.title)]
+        if context:
+            lines += [context, ""]
         lines.append(f"baseline: {self.baseline_rule}")
         lines.append(f"policy:   {self.policy_rule}")
         lines.append("")
@@ -303,18 +317,24 @@ class RaceReport:
         else:
             lines.append(f"dynamics: stopped after {self.steps} revisions without settling")
         lines.append(
-            f"punishment delivered: {self.designations:.3g} expected designations per period"
+            f"punishment delivered: {self.designations:.3g} expected designation"
+            f"{'' if self.designations == 1 else 's'} per period"
             + (" (the threat never has to be carried out)" if self.designations < 1e-12 else "")
         )
         lines.append("")
         df = self.to_dataframe()
         lines.append(_table(
-            ["organization", "status quo", "policy", "change", "P(designated)", "payoff before",
-             "payoff after"],
+            ["organization", "status quo", "policy", "change", "P(designated)", "penalty",
+             "max gain", "payoff before", "after"],
             [[r.organization, f"{r.baseline_level:.3g}", f"{r.policy_level:.3g}",
-              f"{r.change:+.3g}", f"{r.designation_probability:.3f}",
-              f"{r.baseline_payoff:.4g}", f"{r.policy_payoff:.4g}"] for r in df.itertuples()],
+              f"{r.change:+.3g}", f"{r.designation_probability:.3f}", f"{r.penalty:.3g}",
+              f"{r.violence_gain:.3g}", f"{r.baseline_payoff:.4g}", f"{r.policy_payoff:.4g}"]
+             for r in df.itertuples()],
         ))
+        lines.append(
+            "(max gain: the most any violence level can gain the organization, penalty aside; "
+            "a penalty above it makes a sure designation outweigh any violence)"
+        )
         lines.append("")
         lines.append("equilibria:")
         lines.append("  baseline: " + _eq_text(self.baseline_equilibria, self.levels))
@@ -420,7 +440,10 @@ def _eq_text(res: NashResult | None, levels: Sequence[NDArray]) -> str:
 
 
 # ----------------------------------------------------------------------------- solving
-def _enumerate(game: Any, limit: int, label: str, notes: list[str]) -> NashResult | None:
+def _enumerate(
+    game: Any, limit: int, label: str, notes: list[str]
+) -> tuple[NashResult | None, Any]:
+    """Every pure equilibrium from the dense table (built once and returned for reuse)."""
     from ..solvers.api import solve
 
     if game.n_profiles > limit:
@@ -428,10 +451,11 @@ def _enumerate(game: Any, limit: int, label: str, notes: list[str]) -> NashResul
             f"{label}: {game.n_profiles} pure profiles, above the enumeration limit {limit}; "
             "pure equilibria not enumerated"
         )
-        return None
-    res = solve(game, method="pure")
+        return None, None
+    dense = game.to_normal_form(max_profiles=limit)
+    res = solve(dense, method="pure")
     notes.append(f"{label}: {res.message} (complete)")
-    return res
+    return res, dense
 
 
 def _status_quo(
@@ -461,25 +485,39 @@ def _status_quo(
     return dyn["end"]
 
 
-def _mixed(game: Any, mode: str, notes: list[str], options: Mapping[str, Any]) -> NashResult | None:
+def _mixed(
+    game: Any, dense: Any, mode: str, notes: list[str], options: Mapping[str, Any]
+) -> NashResult | None:
+    """One mixed equilibrium of the policy game; solved on the dense table when it was
+    built (much cheaper for path following), then re-evaluated with the structured oracle."""
     from ..solvers.api import solve
+    from ..solvers.results import Equilibrium
 
     if mode == "none":
         return None
     if mode == "auto":
         mode = "symmetric" if game.is_symmetric() else "logit"
+    target = dense if (dense is not None and mode == "logit") else game
     try:
-        res = solve(game, method=mode, **dict(options))
+        res = solve(target, method=mode, **dict(options))
     except (ImportError, AttributeError, NotImplementedError) as exc:
-        notes.append(f"policy: mixed solver {mode!r} is not available ({type(exc).__name__}: {exc})")
+        notes.append(
+            f"policy: mixed solver {mode!r} is not available ({type(exc).__name__}: {exc})"
+        )
         return None
     except DeterrenceError as exc:
         notes.append(f"policy: mixed solver {mode!r} declined: {exc}")
         return None
+    if target is not game:
+        res = dataclasses.replace(
+            res, equilibria=tuple(Equilibrium.from_profile(game, e.strategies) for e in res)
+        )
     status = "converged" if res.converged else "did NOT converge"
+    where = " on the dense table" if target is not game else ""
     notes.append(
-        f"policy: mixed solver {res.method!r} {status}, {len(res.equilibria)} equilibri"
+        f"policy: mixed solver {res.method!r}{where} {status}, {len(res.equilibria)} equilibri"
         f"{'um' if len(res.equilibria) == 1 else 'a'}, max regret {res.max_regret:.1e}"
+        + (" (recomputed with the structured oracle)" if target is not game else "")
     )
     return res
 
@@ -534,14 +572,17 @@ def race_to_the_bottom(
     >>> import dataclasses
     >>> import numpy as np
     >>> import deterrence as dt
-    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), benefit=1.0,
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 21), benefit=1.0,
     ...                           penalty=2.0, rule=dt.MostViolent())
     >>> rep = dt.race_to_the_bottom(model, mixed="none")
     >>> rep.verdict, rep.dynamics, rep.baseline_violence, rep.policy_violence, rep.designations
     ('full', 'converged', 3.0, 0.0, 0.0)
+
+    A penalty below what violence gains: the organizations undercut each other in a cycle.
+
     >>> weak = dt.race_to_the_bottom(dataclasses.replace(model, penalty=0.5), mixed="none")
-    >>> weak.verdict, weak.dynamics
-    ('partial', 'cycle')
+    >>> weak.verdict, weak.dynamics, len(weak.cycle), round(weak.policy_violence, 3)
+    ('partial', 'cycle', 21, 2.214)
     """
     if not isinstance(model, TargetingModel):
         raise DeterrenceError(
@@ -562,7 +603,9 @@ def race_to_the_bottom(
     scale = _payoff_scale(model)
     ptol = tol * scale
 
-    base_res = _enumerate(base_game, enumerate_limit, "baseline", notes) if equilibria else None
+    base_res, _ = (
+        _enumerate(base_game, enumerate_limit, "baseline", notes) if equilibria else (None, None)
+    )
     if start is None:
         sq = _status_quo(base_model, base_game, base_res, max_iter=max_iter, tol=ptol, notes=notes)
     else:
@@ -570,18 +613,15 @@ def race_to_the_bottom(
 
         sq = as_pure_profile(pol_game, start)
         notes.append(f"dynamics start from the given profile {list(sq)}")
-    pol_res = _enumerate(pol_game, enumerate_limit, "policy", notes) if equilibria else None
-    mixed_res = (
-        _mixed(pol_game, mixed, notes, mixed_options or {}) if equilibria else None
+    pol_res, dense = (
+        _enumerate(pol_game, enumerate_limit, "policy", notes) if equilibria else (None, None)
     )
+    mixed_res = _mixed(pol_game, dense, mixed, notes, mixed_options or {}) if equilibria else None
 
     dyn = _sequential_br(pol_game, sq, max_iter=max_iter, tol=ptol)
     levels = model.levels
     n = model.n_orgs
-    if dyn["outcome"] == "cycle":
-        window = dyn["cycle_states"]
-    else:
-        window = [dyn["end"]]
+    window = dyn["cycle_states"] if dyn["outcome"] == "cycle" else [dyn["end"]]
     lv = np.array([[levels[i][a] for i, a in enumerate(s)] for s in window])
     policy_levels = lv.mean(axis=0)
     comp = pol_game.pure_components(np.array(window, dtype=np.intp))
@@ -631,6 +671,8 @@ def race_to_the_bottom(
         designations=float(des.sum()),
         baseline_payoffs=base_pay,
         policy_payoffs=pol_pay,
+        penalties=np.asarray(model.penalty, dtype=float),
+        violence_gains=model.violence_gain(),
         baseline_equilibria=base_res,
         policy_equilibria=pol_res,
         policy_mixed=mixed_res,
@@ -641,7 +683,8 @@ def race_to_the_bottom(
         title=model.title,
         notes=tuple(notes),
         parameters={"max_iter": max_iter, "enumerate_limit": enumerate_limit, "mixed": mixed,
-                    "equilibria": equilibria, "tol": tol, "start": None if start is None else list(sq)},
+                    "equilibria": equilibria, "tol": tol,
+                    "start": None if start is None else list(sq)},
     )
 
 
@@ -664,8 +707,8 @@ def framing_gains(model: TargetingModel, **race_options: Any) -> Any:
     >>> m = dt.TargetingModel(n_orgs=2, levels=[0, 1, 2], penalty=3.0,
     ...                       framing=[[0, 0], [0.5, 0]])
     >>> df = framing_gains(m, mixed="none")
-    >>> df[["organization", "payoff_gain"]].to_numpy().tolist()
-    [['org1', 0.0], ['org2', 0.0]]
+    >>> df[["organization", "payoff_gain"]].to_numpy().tolist()   # the framer gains
+    [['org1', -1.0], ['org2', 2.0]]
     """
     import pandas as pd
 
@@ -691,7 +734,12 @@ def framing_gains(model: TargetingModel, **race_options: Any) -> Any:
 # ----------------------------------------------------------------------------- CLI
 def _run_analyze(args: argparse.Namespace) -> int:
     from ..scenario import available_scenarios, load_scenario
-    from .thresholds import critical_noise, critical_penalty, critical_revenue
+    from .thresholds import (
+        critical_noise,
+        critical_penalty,
+        critical_revenue,
+        equilibrium_penalty,
+    )
 
     if args.list:
         for name in available_scenarios():
@@ -700,29 +748,46 @@ def _run_analyze(args: argparse.Namespace) -> int:
     model = load_scenario(args.scenario)
     mixed = args.mixed
     report = race_to_the_bottom(model, max_iter=args.max_iter, mixed=mixed)
-    thresholds = []
+    thresholds: list[Any] = []
     if not args.no_thresholds and not isinstance(model.rule, NoTargeting):
         opts = {"max_iter": args.max_iter}
-        thresholds.append(critical_penalty(model, **opts))
-        if model.rule.uses_scores:
-            try:
-                thresholds.append(critical_noise(model, **opts))
-            except UnsupportedGameError as exc:
-                report_note = f"critical noise skipped: {exc}"
-                thresholds.append(report_note)
+        pen = critical_penalty(model, **opts)
+        thresholds.append(pen)
+        eqp = equilibrium_penalty(model)
+        if eqp.found:
+            thresholds.append(dataclasses.replace(
+                eqp, message=f"everyone at the minimum becomes an equilibrium from penalty "
+                f"scale {eqp.value:.4g} (brentq on the best deviation gain)"))
+        noisy_model, where = model, "at the scenario's penalties"
+        if report.verdict != "full" and pen.found and pen.value is not None:
+            # no full race at the scenario's penalties: ask how much noise a full race
+            # tolerates once the penalties are large enough to produce one
+            factor = 1.25 * pen.value
+            base = np.asarray(model.penalty, dtype=float)
+            base = base if np.any(base > 0) else np.ones(model.n_orgs)
+            noisy_model = dataclasses.replace(model, penalty=factor * base)
+            where = f"at {factor:.3g} x the scenario's penalties"
+        try:
+            t = critical_noise(noisy_model, **opts)
+            thresholds.append(dataclasses.replace(t, message=f"{t.message} ({where})"))
+        except UnsupportedGameError as exc:
+            thresholds.append(f"critical noise: not applicable ({exc})")
         if model.market is not None and model.market.contest:
             thresholds.append(critical_revenue(model, **opts))
     gains = framing_gains(model, max_iter=args.max_iter) if model.framing is not None else None
     if args.json:
         out = report.to_dict()
-        out["scenario"] = {"source": args.scenario, "description": model.describe()}
+        out["scenario"] = {"source": args.scenario, "summary": model.describe(),
+                           "description": model.description}
         out["thresholds"] = [t if isinstance(t, str) else t.to_dict() for t in thresholds]
         out["framing_gains"] = None if gains is None else gains.to_dict(orient="records")
         print(json.dumps(out, indent=2, default=_jsonable, allow_nan=False))
         return 0
-    print(model.describe())
-    print()
-    print(report.summary())
+    desc = [ln for ln in model.describe().splitlines() if not ln.startswith("rule: ")]
+    context = "\n".join(desc[1:] if model.title else desc)
+    if model.description:
+        context += "\n\n" + textwrap.fill(" ".join(model.description.split()), width=92)
+    print(report.summary(context))
     if thresholds:
         print()
         print("critical values (bisection on the verdict of the dynamics):")

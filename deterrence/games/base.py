@@ -66,7 +66,7 @@ class Game(abc.ABC):
 
     @property
     def n_profiles(self) -> int:
-        """Number of pure profiles, ``prod(shape)`` (a Python int: it can be astronomically large)."""
+        """Number of pure profiles, ``prod(shape)``: a Python int, it can be astronomical."""
         return int(np.prod([int(n) for n in self.shape], dtype=object))
 
     @property
@@ -198,8 +198,7 @@ def as_mixed_profile(
             ) from None
         if p.ndim != 1 or p.shape[0] != k:
             raise InvalidProfileError(
-                f"profile[{i}] has shape {p.shape}; expected ({k},) for player {i}'s "
-                f"{k} actions"
+                f"profile[{i}] has shape {p.shape}; expected ({k},) for player {i}'s {k} actions"
             )
         if not np.all(np.isfinite(p)):
             raise InvalidProfileError(f"profile[{i}]={p.tolist()} contains NaN or inf")

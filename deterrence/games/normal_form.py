@@ -118,7 +118,9 @@ class NormalFormGame(Game):
 
     # ------------------------------------------------------------- constructors
     @classmethod
-    def from_bimatrix(cls, A: ArrayLike, B: ArrayLike | None = None, **kwargs: Any) -> NormalFormGame:
+    def from_bimatrix(
+        cls, A: ArrayLike, B: ArrayLike | None = None, **kwargs: Any
+    ) -> NormalFormGame:
         """A 2-player game from the row player's matrix ``A`` and the column player's ``B``
         (``B = -A``, zero-sum, when omitted)."""
         A = np.asarray(A, dtype=float)
@@ -131,9 +133,7 @@ class NormalFormGame(Game):
         return cls(np.stack([A, B]), **kwargs)
 
     @classmethod
-    def from_function(
-        cls, shape: Sequence[int], payoff: Any, **kwargs: Any
-    ) -> NormalFormGame:
+    def from_function(cls, shape: Sequence[int], payoff: Any, **kwargs: Any) -> NormalFormGame:
         """Build a game by calling ``payoff(profile) -> sequence of n_players payoffs`` on
         every pure profile (for small hand-written games; vectorise for large ones)."""
         shape = tuple(int(k) for k in shape)
@@ -273,10 +273,14 @@ def _check_player_names(names: Sequence[str] | None, n: int) -> tuple[str, ...]:
     if names is None:
         return tuple(str(i + 1) for i in range(n))
     if isinstance(names, str):
-        raise InvalidGameError(f"player_names={names!r} is a string; expected a sequence of {n} names")
+        raise InvalidGameError(
+            f"player_names={names!r} is a string; expected a sequence of {n} names"
+        )
     names = tuple(str(x) for x in names)
     if len(names) != n:
-        raise InvalidGameError(f"player_names has {len(names)} names; expected {n} (one per player)")
+        raise InvalidGameError(
+            f"player_names has {len(names)} names; expected {n} (one per player)"
+        )
     if len(set(names)) != n:
         raise InvalidGameError(f"player_names={list(names)} has duplicates; expected unique names")
     return names

@@ -97,4 +97,6 @@ class Market:
             f"{self.base:g}" if not isinstance(self.base, tuple)
             else "[" + ", ".join(f"{b:g}" for b in self.base) + "]"
         )
-        return f"revenue {self.revenue:g}, Tullock contest (exponent {self.exponent:g}, base {base})"
+        return (
+            f"revenue {self.revenue:g}, Tullock contest (exponent {self.exponent:g}, base {base})"
+        )

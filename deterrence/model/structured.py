@@ -115,8 +115,12 @@ class TargetingGame(Game):
     >>> game.n_players, game.shape[0], game.is_symmetric()
     (50, 101, True)
     >>> dev = game.deviation_payoffs(dt.games.uniform_profile(game))
-    >>> round(float(dev[0][-1]), 6)   # top level: designated unless tied at the top
-    -0.999609
+    >>> # at the top level: designated with probability E[1/(1+T)], T ~ Binomial(49, 1/101)
+    >>> q = 1 / 101
+    >>> round(1.0 - 2.0 * (1 - (1 - q) ** 50) / (50 * q), 6)
+    -0.583523
+    >>> round(float(dev[0][-1]), 6)
+    -0.583523
     """
 
     def __init__(self, model: Any) -> None:
@@ -131,18 +135,20 @@ class TargetingGame(Game):
         self._H = np.asarray(model.carrot, dtype=float) if model.rule.has_floor else np.zeros(n)
         mk = model.market
         self._R = 0.0 if mk is None else float(mk.revenue)
-        self._contest = mk is not None and mk.contest and self._R > 0
+        self._contest = mk is not None and mk.contest
+        prop_size = isinstance(model.rule, Proportional) and model.rule.basis == "size"
+        self._need_share = self._contest and (self._R > 0 or prop_size)
         if self._contest:
             base = np.broadcast_to(np.asarray(mk.base, dtype=float), (n,))
-            self._logX = tuple(mk.exponent * np.log(a + g) for a, g in zip(base, self._grids, strict=True))
+            self._logX = tuple(
+                mk.exponent * np.log(a + g) for a, g in zip(base, self._grids, strict=True)
+            )
         else:
             self._logX = None
         if mk is not None and not mk.contest:
             self._fixed_share = np.asarray(mk.shares, dtype=float)
-        elif mk is None or self._R == 0:
+        else:  # revenue shares: the size weights without a market (unused with a contest)
             self._fixed_share = np.asarray(model.revenue) / np.sum(model.revenue)
-        else:
-            self._fixed_share = None
         self._uses_scores = model.rule.uses_scores and not (
             isinstance(model.rule, Proportional) and model.rule.basis == "size"
         )
@@ -151,7 +157,9 @@ class TargetingGame(Game):
         self._block_of = np.empty(n, dtype=np.intp)
         for b, mem in enumerate(self._blocks):
             self._block_of[list(mem)] = b
-        self._z = model.raw_scores() if self._uses_scores else tuple(np.zeros(k) for k in self._shape)
+        self._z = (
+            model.raw_scores() if self._uses_scores else tuple(np.zeros(k) for k in self._shape)
+        )
         colmax = np.array([float(z.max()) for z in self._z]) @ self._M
         self.tie_tol = TIE_RTOL * max(1.0, float(np.max(np.abs(colmax))))
 
@@ -169,7 +177,10 @@ class TargetingGame(Game):
         return tuple(tuple(f"{v:g}" for v in g) for g in self._grids)
 
     def __repr__(self) -> str:
-        return f"TargetingGame({self._n} organizations, shape={self._shape}, rule: {self._rule.describe()})"
+        return (
+            f"TargetingGame({self._n} organizations, shape={self._shape}, "
+            f"rule: {self._rule.describe()})"
+        )
 
     @cached_property
     def _symmetric(self) -> bool:
@@ -272,7 +283,7 @@ class TargetingGame(Game):
                 # exact finite sums (ranking rules) or the same quadrature (probit) through
                 # the distribution engine, which is O(N * L) here; closed-form shares
                 comp = self._mixed_components(probs, players, share=False)
-                if self._contest:
+                if self._need_share:
                     idx, slices = self._deviation_profiles(actions, players)
                     share = self._pure_share(idx)
                     comp["share"] = [share[sl, i] for i, sl in zip(players, slices, strict=True)]
@@ -326,7 +337,10 @@ class TargetingGame(Game):
             des = np.zeros(idx.shape)
             S = None
         elif isinstance(rule, Proportional) and rule.basis == "size":
-            des = share.copy() if share is not None else np.broadcast_to(self._fixed_share, idx.shape).copy()
+            des = (
+                share.copy() if share is not None
+                else np.broadcast_to(self._fixed_share, idx.shape).copy()
+            )
             S = None
         else:
             S = self.pure_scores(idx)
@@ -336,7 +350,7 @@ class TargetingGame(Game):
         if rule.has_floor:
             if S is None:
                 S = self.pure_scores(idx)
-            alone = (S <= rule.floor + tol).astype(float)
+            alone = (rule.floor + tol >= S).astype(float)
         else:
             alone = np.zeros(idx.shape)
         own = np.stack([self._own[i][idx[:, i]] for i in range(n)], axis=1)
@@ -354,7 +368,6 @@ class TargetingGame(Game):
     def _pure_designation(self, S: NDArray) -> NDArray:
         rule = self._rule
         tol = self.tie_tol
-        n = self._n
         P = S.shape[0]
         if isinstance(rule, NoisyMostViolent):
             return _pure_noisy(S, rule, tol)
@@ -363,7 +376,7 @@ class TargetingGame(Game):
             with np.errstate(invalid="ignore", divide="ignore"):
                 out = np.where(S > 0, S / np.where(tot > 0, tot, 1.0), 0.0)
             return out
-        above_floor = S > rule.floor + tol
+        above_floor = rule.floor + tol < S
         if isinstance(rule, Priority):
             out = np.zeros_like(S)
             blocked = np.zeros(P, dtype=bool)
@@ -383,7 +396,7 @@ class TargetingGame(Game):
         tol = self.tie_tol
         top = S.max(axis=1, keepdims=True)
         cand = S + tol >= top
-        near = S >= top - 2 * tol
+        near = top - 2 * tol <= S
         clean = np.all(cand == near, axis=1)
         out = np.zeros_like(S)
         if rule.margin > tol:
@@ -435,7 +448,7 @@ class TargetingGame(Game):
         # market share
         if not share:
             out["share"] = []
-        elif self._contest:
+        elif self._need_share:
             dists = [
                 _Dist(np.array([j]), probs[j][s], self._logX[j][s][:, None])
                 for j in range(self._n)
@@ -587,7 +600,10 @@ def _stack_columns(cols_list: list[_Cols]) -> tuple[NDArray, NDArray, NDArray, l
 
 
 def _split(cols_list: list[_Cols], values: NDArray, slices: list[slice], shape: Sequence[int]):
-    return [_aggregate(c, values[sl], shape[c.player]) for c, sl in zip(cols_list, slices, strict=True)]
+    return [
+        _aggregate(c, values[sl], shape[c.player])
+        for c, sl in zip(cols_list, slices, strict=True)
+    ]
 
 
 def _ranking(
@@ -792,7 +808,10 @@ def _noisy_max(
     if kind == "probit":
         a, b = lo - 9.0 * sigma, hi + 9.0 * sigma
     else:
-        a, b = lo - 6.0 * sigma, hi + 38.0 * sigma
+        # Gumbel kernel g(z) = exp(-z - exp(-z)): below z = -4 it is under 1e-22. Above the
+        # top score the integrand g (1 - G) decays like exp(-2 (x - hi) / sigma), so the
+        # grid can stop 20 noise scales above it (error below N exp(-40)).
+        a, b = lo - 4.0 * sigma, hi + 20.0 * sigma
     h = _STEP * sigma
     n_nodes = int(np.ceil((b - a) / h)) + 1
     x = a + h * np.arange(n_nodes)
@@ -843,33 +862,36 @@ def _noisy_max(
             others[sl, : len(rest)] = c.scores[:, rest]
     # each column's integrand is negligible outside a window around its own score
     # (kernel tails below exp(-37)), so integrate over that band of the grid only
-    left, right = (9.0, 9.0) if kind == "probit" else (6.0, 38.0)
+    left, right = (9.0, 9.0) if kind == "probit" else (4.0, 38.0)
     band = min(n_nodes, int(np.ceil((left + right) / _STEP)) + 2)
     res = np.zeros(s_all.size)
     fin = np.flatnonzero(np.isfinite(s_all))
     step = max(1, _CHUNK // (band * max(1, width)))
     offs = np.arange(band)
+    decay = np.exp(-_STEP * offs)  # the grid is uniform: exp(-z) along a band is geometric
     for c0 in range(0, fin.size, step):
         rows = fin[c0 : c0 + step]
         first = np.floor((s_all[rows] - left * sigma - a) / h).astype(np.intp)
         first = np.clip(first, 0, n_nodes - band)
         nodes = first[:, None] + offs[None, :]  # (rows, band)
         lg = loo[block_all[rows][:, None], nodes]
-        xs = x[nodes]
         if width:
+            xs = x[nodes]
             v = others[rows][:, :, None]
             with np.errstate(invalid="ignore"):
                 zo = (xs[:, None, :] - v) / sigma
             zo = np.where(np.isneginf(v), np.inf, zo)
             lo_f = log_ndtr(zo) if kind == "probit" else -np.exp(np.minimum(-zo, _ZCLIP))
             lg = lg + lo_f.sum(axis=1)
-        z = (xs - s_all[rows, None]) / sigma
+        phi = (a + first * h - s_all[rows]) / sigma  # z at the first node of each band
         if kind == "probit":
+            z = phi[:, None] + _STEP * offs[None, :]
             logk = -0.5 * z * z - 0.5 * np.log(2 * np.pi) - np.log(sigma)
             res[rows] = h * np.exp(logk + lg).sum(axis=1)
         else:
-            logk = -z - np.exp(np.minimum(-z, _ZCLIP)) - np.log(sigma)
-            res[rows] = 1.0 - h * (np.exp(logk) * -np.expm1(lg)).sum(axis=1)
+            e = np.exp(-phi)[:, None] * decay[None, :]  # exp(-z)
+            kern = e * np.exp(-e) / sigma  # Gumbel density
+            res[rows] = 1.0 - h * (kern * -np.expm1(lg)).sum(axis=1)
     return _split(cols_list, np.clip(res, 0.0, 1.0), slices, shape)
 
 
@@ -886,7 +908,9 @@ def _pure_noisy(S: NDArray, rule: NoisyMostViolent, tol: float) -> NDArray:
     n = S.shape[1]
     t = np.arange(-9.0, 9.0 + 1e-12, _STEP)
     logphi = -0.5 * t * t - 0.5 * np.log(2 * np.pi)
-    extra = S if rule.floor is None else np.concatenate([S, np.full((S.shape[0], 1), rule.floor)], axis=1)
+    extra = S if rule.floor is None else np.concatenate(
+        [S, np.full((S.shape[0], 1), rule.floor)], axis=1
+    )
     out = np.empty_like(S)
     step = max(1, _CHUNK // (n * extra.shape[1] * t.size))
     for r0 in range(0, S.shape[0], step):

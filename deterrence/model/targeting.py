@@ -41,7 +41,7 @@ from .._validation import check_finite_array, check_int, check_real
 from ..errors import DeterrenceError
 from .attribution import attribution_blocks, effective_attribution
 from .market import Market
-from .rules import MostViolent, NoTargeting, Priority, Proportional, Rule
+from .rules import MostViolent, NoTargeting, Priority, Rule
 
 __all__ = ["TargetingModel"]
 
@@ -100,7 +100,9 @@ def _check_levels(value: Any, n: int) -> tuple[NDArray[np.float64], ...]:
             f"levels={value!r} is not valid; expected a 1-D grid of violence levels or one "
             "grid per organization"
         ) from None
-    if items and all(np.ndim(x) == 0 for x in items):
+    if not items:
+        raise DeterrenceError("levels is empty; expected at least one violence level")
+    if all(np.ndim(x) == 0 for x in items):
         g = _check_grid("levels", items)
         return (g,) * n
     if len(items) != n:
@@ -108,8 +110,6 @@ def _check_levels(value: Any, n: int) -> tuple[NDArray[np.float64], ...]:
             f"levels has {len(items)} grids; expected one shared grid or {n} (one per "
             "organization)"
         )
-    if not items:
-        raise DeterrenceError("levels is empty; expected at least one violence level")
     return tuple(_check_grid(f"levels[{i}]", g) for i, g in enumerate(items))
 
 
@@ -161,8 +161,8 @@ class TargetingModel:
         :func:`~deterrence.race_to_the_bottom` (default :class:`~deterrence.NoTargeting`).
     names
         Organization names (unique); default ``"org1"``, ``"org2"``, ...
-    title
-        A title for reports.
+    title, description
+        A title and a free-text description for reports.
 
     Examples
     --------
@@ -170,11 +170,9 @@ class TargetingModel:
     >>> import deterrence as dt
     >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), benefit=1.0,
     ...                           penalty=2.0, rule=dt.MostViolent())
-    >>> model
-    TargetingModel(3 organizations, 5 levels, rule: designate the most violent (ties split, floor 0))
-    >>> game = model.game()
-    >>> game.shape
+    >>> model.game().shape
     (5, 5, 5)
+    >>> game = model.game()
     >>> [d.round(3).tolist() for d in game.deviation_payoffs([[1, 0, 0, 0, 0]] * 3)][0]
     [0.0, -1.75, -1.5, -1.25, -1.0]
     """
@@ -196,6 +194,7 @@ class TargetingModel:
     baseline: Rule = field(default_factory=NoTargeting)
     names: Sequence[str] | None = None
     title: str = ""
+    description: str = ""
 
     def __post_init__(self) -> None:
         n = check_int("n_orgs", self.n_orgs, low=1)
@@ -281,6 +280,7 @@ class TargetingModel:
                 )
         object.__setattr__(self, "names", names)
         object.__setattr__(self, "title", str(self.title))
+        object.__setattr__(self, "description", str(self.description).strip())
 
     # ------------------------------------------------------------------ derived values
     @property
@@ -448,15 +448,12 @@ class TargetingModel:
     def describe(self) -> str:
         """A few lines for reports."""
         lines = [self.title] if self.title else []
-        lines.append(
-            f"{self.n_orgs} organizations ({', '.join(self.names)}), "
-            + (
-                f"{len(self.levels[0])} violence levels {self.levels[0][0]:g}..{self.levels[0][-1]:g}"
-                if len(set(self.shape)) == 1
-                and all(np.array_equal(g, self.levels[0]) for g in self.levels)
-                else "levels " + ", ".join(f"{g[0]:g}..{g[-1]:g}" for g in self.levels)
-            )
-        )
+        g0 = self.levels[0]
+        if all(np.array_equal(g, g0) for g in self.levels):
+            grid = f"{len(g0)} violence levels {g0[0]:g}..{g0[-1]:g}"
+        else:
+            grid = "levels " + ", ".join(f"{g[0]:g}..{g[-1]:g}" for g in self.levels)
+        lines.append(f"{self.n_orgs} organizations ({', '.join(self.names)}), {grid}")
         lines.append(f"rule: {self.rule.describe()}; baseline: {self.baseline.describe()}")
         if self.market is not None:
             lines.append(f"market: {self.market.describe()}")
@@ -480,6 +477,3 @@ class TargetingModel:
         head = "<br>".join(self.describe().splitlines())
         return f"<p><b>TargetingModel</b><br>{head}</p>" + self.to_dataframe().to_html(index=False)
 
-
-def _is_proportional_size(rule: Rule) -> bool:
-    return isinstance(rule, Proportional) and rule.basis == "size"

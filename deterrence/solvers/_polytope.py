@@ -29,12 +29,14 @@ Vertex enumeration has two routes:
     vectorised over all (basis, direction) pairs. Each vertex of ``P`` is the image of at
     least one lex-feasible basis, so the search returns them all.
 ``qhull`` (fast route, certified)
-    :class:`scipy.spatial.HalfspaceIntersection` (Qhull, through the dual convex hull)
-    lists the vertices; the set is accepted only when every vertex has exactly ``d`` tight
-    constraints (the polytope is simple there) and every *edge* ``T \\ {k}`` of every
-    vertex ``T`` leads to exactly one other vertex of the set — a combinatorial proof that
-    the set is closed under adjacency and hence, the graph of a polytope being connected,
-    that it is every vertex. Otherwise the ``lex`` route runs.
+    :class:`scipy.spatial.ConvexHull` (Qhull) of the polar points lists the vertices (one
+    per facet of the dual hull); the set is accepted only when every vertex has exactly
+    ``d`` tight constraints, namely the ``d`` points of its Qhull facet (the polytope is
+    simple there), and every *edge* ``T \\ {k}`` of every vertex ``T`` leads to exactly one
+    other vertex of the set -- a combinatorial proof that the set is closed under
+    adjacency and hence, the graph of a polytope being connected, that it is every vertex.
+    Otherwise (and straight away when the payoffs have ties, the usual source of
+    degeneracy) the ``lex`` route runs.
 """
 
 from __future__ import annotations
@@ -362,13 +364,18 @@ def _interior_point(poly: Polytope) -> NDArray[np.float64]:
     return np.full(poly.dim, t)
 
 
-def _obviously_degenerate(poly: Polytope, tol: float) -> bool:
-    """True if a vertex on a coordinate axis has more than ``d`` tight constraints (a pure
-    strategy with tied best responses), a cheap and common proof of degeneracy that spares
-    Qhull a slow run on a degenerate input."""
+def _likely_degenerate(poly: Polytope, tol: float) -> bool:
+    """True if the payoff block of ``G`` has a repeated value within a row or a column
+    (a tie between two payoffs of the same action). Ties are how degenerate games arise
+    (tied best responses at a pure strategy always make the polytope degenerate), and
+    Qhull's answer is rejected on a degenerate polytope anyway, often after a long run:
+    such polytopes go straight to the lexicographic search. Only speed depends on this
+    guess; both routes are exact."""
     Gp = poly.G[poly.h > 0]  # payoff constraints, entries in [1, 2]
-    # along axis i the first payoff facet met is the one with the largest coefficient
-    return bool(((Gp >= Gp.max(axis=0) - tol).sum(axis=0) > 1).any())
+    for M in (Gp, Gp.T):
+        if M.shape[1] > 1 and (np.diff(np.sort(M, axis=1), axis=1) <= tol).any():
+            return True
+    return False
 
 
 def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
@@ -383,7 +390,7 @@ def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
 
     G, h = poly.G, poly.h
     d = G.shape[1]
-    if d < 2 or _obviously_degenerate(poly, tol):
+    if d < 2 or _likely_degenerate(poly, tol):
         return None
     c = _interior_point(poly)
     try:
@@ -466,18 +473,24 @@ def match_vertices(
         pos = np.minimum(pos, order.size - 1)
         hit = keysQ[order][pos] == want
         return iP[hit], iQ[order[pos[hit]]]
+    outP, outQ = [], []
+    if VP.keys.dtype == np.int64 and VQ.keys.dtype == np.int64:
+        # labels as bit sets: y's missing labels must all be labels of x
+        need = np.int64((1 << K) - 1) ^ VQ.keys[iQ]
+        kP = VP.keys[iP]
+        rows = max(1, block // iQ.size)
+        for lo in range(0, iP.size, rows):
+            a, b = np.nonzero((kP[lo : lo + rows, None] & need) == need)
+            outP.append(iP[lo + a])
+            outQ.append(iQ[b])
+        return np.concatenate(outP), np.concatenate(outQ)
     mP = np.packbits(VP.masks[iP], axis=1)
     mQ = np.packbits(VQ.masks[iQ], axis=1)
     full = np.packbits(np.ones(K, dtype=bool))
-    cP = VP.masks[iP].sum(axis=1)
-    cQ = VQ.masks[iQ].sum(axis=1)
     rows = max(1, block // max(1, iQ.size * mP.shape[1]))
-    outP, outQ = [], []
     for lo in range(0, iP.size, rows):
         sl = slice(lo, lo + rows)
-        cover = ((mP[sl, None, :] | mQ[None, :, :]) == full).all(axis=2)
-        cover &= (cP[sl, None] + cQ[None, :]) >= K
-        a, b = np.nonzero(cover)
+        a, b = np.nonzero(((mP[sl, None, :] | mQ[None, :, :]) == full).all(axis=2))
         outP.append(iP[sl][a])
         outQ.append(iQ[b])
     return np.concatenate(outP), np.concatenate(outQ)

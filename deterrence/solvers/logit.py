@@ -62,6 +62,7 @@ from .results import Equilibrium, NashResult
 __all__ = ["LogitPath", "logit_path", "solve_logit"]
 
 _GESV = scipy.linalg.lapack.dgesv
+_GETRS = scipy.linalg.lapack.dgetrs
 
 #: Largest lambda (times the payoff scale) traced when the caller gives no ``lambda_max``.
 DEFAULT_LAMBDA_MAX = 1e7
@@ -74,7 +75,12 @@ _K_NOM = 0.3  # nominal contraction rate
 _A_NOM = 0.25  # nominal angle between successive tangents (radians)
 _A_MAX = 0.6  # largest angle accepted
 _MAX_NEWTON = 8
-_CORRECTOR_TOL = 1e-6
+# weighted corrector error (log-probability units) accepted: path points must be far closer
+# to the branch than the radius in which Newton's method converges, which shrinks near
+# near-bifurcations (two branches passing close) and sharp turns at large lambda
+_CORRECTOR_TOL = 1e-9
+_QUADRATIC = 0.1  # a Newton contraction rate this small counts as quadratic convergence
+_ROUNDING = 16 * 2.0**-52  # relative rounding error of the residual (times 1 + lambda)
 _SMALL_K = 40  # up to this many actions in all, matrix products build the Jacobian
 _LOG_TINY = -575.0  # probabilities below exp(-575) ~ 1e-250 are treated as zero
 _P_WEIGHT = 100.0  # log-probabilities of actions below 1/_P_WEIGHT count proportionally
@@ -82,6 +88,13 @@ _SUPPORT_LOG_RATIO = 30.0  # never in a candidate support: p below exp(-30) * ma
 _POLISH_MIN_LAMBDA = 2.0  # in payoff-scale units
 _STABLE_FACTOR = 2.0  # polish once the candidate support held while lambda doubled
 _POLISH_RADIUS = 0.25  # a polished equilibrium is never farther from the path point
+_DROP_LOG_ODDS = 40.0  # freeze an action once p < exp(-40) * (its block's largest p)
+_ADD_LOG_ODDS = 36.0  # track a frozen action again once p > exp(-36) * (block's largest)
+_REVIVE_LOG_ODDS = 30.0  # reject a step after which a frozen action is above exp(-30) * ...
+_REF_LAG = 10.0  # re-choose a block's reference action when it falls this far behind
+_H_BIFURCATION = 1e-6  # a relative step this small may cross a bifurcation (sign change)
+_FINAL_POINTS = 4  # last path points tried by the final polish
+_FINAL_CUTS = (_SUPPORT_LOG_RATIO, 12.0, 5.0, 2.0)  # their supports: log-odds cut-offs
 
 
 # ----------------------------------------------------------------------------- systems
@@ -116,6 +129,11 @@ class _GameSystem:
 
     def payoffs(self, p: NDArray) -> NDArray:
         return self._raw_payoffs(self._normalize(p)[0])
+
+    def payoffs_ext(self, p: NDArray) -> NDArray:
+        """The payoffs whose derivative :meth:`payoffs_jacobian` gives (equal to
+        :meth:`payoffs`; the dense system extends them multilinearly off the simplex)."""
+        return self.payoffs(p)
 
     def payoffs_jacobian(self, p: NDArray) -> tuple[NDArray, NDArray]:
         ph, s = self._normalize(p)
@@ -219,6 +237,9 @@ class _DenseSystem(_GameSystem):
         ph, _ = self._normalize(p)
         return self._raw(ph)[0]
 
+    def payoffs_ext(self, p: NDArray) -> NDArray:
+        return self._raw(p)[0]
+
     def payoffs_jacobian(self, p: NDArray) -> tuple[NDArray, NDArray]:
         # the dense payoffs are multilinear: their extension off the simplex is exact, and
         # u and J below are its value and derivative at any p (no normalisation needed)
@@ -281,6 +302,171 @@ def _lapack_solve(M: NDArray, rhs: NDArray) -> NDArray | None:
     return x
 
 
+def _det_sign(lu: NDArray, piv: NDArray) -> int:
+    """The sign of ``det(M)`` from gesv's LU factors of ``M`` (``piv`` 0-based)."""
+    neg = int(np.count_nonzero(lu.diagonal() < 0))
+    neg += int(np.count_nonzero(piv != np.arange(len(piv))))
+    return -1 if neg % 2 else 1
+
+
+class _Tracked:
+    """The actions the tracer follows, and each block's reference action.
+
+    An action whose probability falls below ``exp(-_DROP_LOG_ODDS)`` times its block's
+    largest is *frozen*: it no longer changes any payoff in double precision, and its
+    log-probability follows explicitly from the tracked ones,
+    ``x_ia = x_ir + lambda * (u_ia - u_ir)`` (``r`` the block's reference action). The
+    tracer then works in the coordinates ``(x_tracked, lambda)`` only, so the unbounded
+    log-probabilities of dying actions never enter the arc length, the step-size control,
+    the corrector's tolerance or the conditioning of the Jacobian. A frozen action whose
+    explicit log-odds come back above ``-_ADD_LOG_ODDS`` is tracked again. The reference
+    action of a block is always tracked; it is re-chosen (as the block's likeliest) when
+    it falls far behind.
+    """
+
+    def __init__(self, sys: Any, mask: NDArray, refs: NDArray) -> None:
+        K, b = sys.K, sys.block_of
+        act = np.flatnonzero(mask)
+        m = len(act)
+        pos = np.full(K, -1, dtype=np.intp)
+        pos[act] = np.arange(m)
+        is_ref = np.zeros(K, dtype=bool)
+        is_ref[refs] = True
+        nonref = act[~is_ref[act]]
+        self.mask = mask.copy()
+        # log-odds beyond which a tracked action is frozen, within which a frozen one returns
+        self.limit = np.where(mask, _DROP_LOG_ODDS, _ADD_LOG_ODDS)
+        self.act, self.m, self.refs = act, m, refs.copy()
+        self.everything = m == K
+        self.idx = np.append(act, K)  # the tracked coordinates within (x, lambda)
+        self.nonref = nonref
+        self.nonref_ref = refs[b[nonref]]
+        self.r_non = pos[nonref]
+        self.r_ref_of = pos[self.nonref_ref]
+        self.r_refs = pos[refs]
+        self.frozen = np.flatnonzero(~mask)
+        self.frozen_ref = refs[b[self.frozen]]
+        self.blk = np.zeros((len(sys.sizes), m))
+        self.blk[b[act], np.arange(m)] = 1.0
+        # small systems: the difference and sum operators as matrices (one small
+        # single-threaded product each is faster than row gathers); large ones use gathers
+        self.small = K <= _SMALL_K
+        if self.small:
+            Dk = np.zeros((m, K))
+            Dk[self.r_non, nonref] = 1.0
+            Dk[self.r_non, self.nonref_ref] -= 1.0
+            self.Dk = Dk
+            self.Dm = np.ascontiguousarray(Dk[:, act])
+            R0 = np.zeros((m, m))
+            R0[pos[refs[b[act]]], np.arange(m)] = 1.0
+            self.R0 = R0
+            self.e_ref = np.zeros(m)
+            self.e_ref[self.r_refs] = 1.0
+
+    def full_x(self, x: NDArray, xa: NDArray, lam: float, u: NDArray) -> NDArray:
+        """``x`` with the tracked entries ``xa`` and the frozen ones explicit (in place)."""
+        x[self.act] = xa
+        if len(self.frozen):
+            fr = self.frozen_ref
+            x[self.frozen] = x[fr] + lam * (u[self.frozen] - u[fr])
+        return x
+
+    def full_tangent(self, t: NDArray, K: int) -> NDArray:
+        tf = np.zeros(K + 1)
+        tf[self.idx] = t
+        return tf
+
+    def _probs(self, sys: Any, xa: NDArray) -> tuple[NDArray, NDArray] | None:
+        """Tracked and full probabilities (zero where frozen) at tracked log-probs xa."""
+        if not xa.max() < 700.0:  # a wild iterate (or NaN): exp would overflow
+            return None
+        pa = np.exp(xa)
+        if xa.min() < _LOG_TINY:
+            pa[xa < _LOG_TINY] = 0.0  # no subnormal numbers (they slow arithmetic down)
+        if self.everything:
+            return pa, pa
+        p = np.zeros(sys.K)
+        p[self.act] = pa
+        return pa, p
+
+    def residual(self, sys: Any, z: NDArray):
+        """Residual H (m,) at the tracked point z = (x_tracked, lambda), with the tracked
+        and full probabilities and the payoffs (one first-order oracle call)."""
+        m = self.m
+        xa = z[:m]
+        pr = self._probs(sys, xa)
+        if pr is None:
+            return None
+        pa, p = pr
+        u = sys.payoffs_ext(p)
+        lam = z[m]
+        if self.small:
+            H = self.Dm @ xa + self.R0 @ pa
+            H -= self.e_ref
+            H -= lam * (self.Dk @ u)
+            return H, pa, p, u
+        H = np.empty(m)
+        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * (
+            u[self.nonref] - u[self.nonref_ref]
+        )
+        H[self.r_refs] = self.blk @ pa - 1.0
+        return H, pa, p, u
+
+    def evaluate(self, sys: Any, z: NDArray, lam: float | None = None):
+        """Residual H (m,) and the augmented Jacobian M ((m+1) x (m+1); its last row is
+        left for the caller) at the tracked point z = (x_tracked, lambda), with the
+        tracked and full probabilities (zero where frozen) and payoffs. Large systems use
+        row gathers only: a matrix-matrix product of that size runs multithreaded in
+        BLAS, which stalls badly when the machine is busy."""
+        m = self.m
+        xa = z[:m]
+        lam = z[m] if lam is None else lam
+        pr = self._probs(sys, xa)
+        if pr is None:
+            return None
+        pa, p = pr
+        u, J = sys.payoffs_jacobian(p)
+        Jp = (J if self.everything else J[:, self.act]) * pa
+        M = np.empty((m + 1, m + 1))
+        if self.small:
+            Du = self.Dk @ u
+            H = self.Dm @ xa + self.R0 @ pa
+            H -= self.e_ref
+            H -= lam * Du
+            top = M[:m, :m]
+            np.matmul(self.Dk, Jp, out=top)
+            top *= -lam
+            top += self.Dm
+            top += self.R0 * pa
+            np.negative(Du, out=M[:m, m])
+            return H, M, pa, p, u
+        du = u[self.nonref] - u[self.nonref_ref]
+        H = np.empty(m)
+        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
+        H[self.r_refs] = self.blk @ pa - 1.0
+        M[self.r_non, :m] = (Jp[self.nonref_ref] - Jp[self.nonref]) * lam
+        M[self.r_non, self.r_non] += 1.0
+        M[self.r_non, self.r_ref_of] -= 1.0
+        M[self.r_non, m] = -du
+        M[self.r_refs, :m] = self.blk * pa
+        M[self.r_refs, m] = 0.0
+        return H, M, pa, p, u
+
+
+def _retrack(sys: Any, tk: _Tracked, x: NDArray, r: NDArray) -> _Tracked | None:
+    """The tracked set at the full log-probabilities ``x`` (``r``: each action's gap to the
+    best of its block), or None if unchanged."""
+    mask = r <= tk.limit
+    stale = r[tk.refs] > _REF_LAG
+    if not stale.any() and np.array_equal(mask, tk.mask):
+        return None
+    refs = tk.refs.copy()
+    for blk in np.flatnonzero(stale):
+        refs[blk] = sys.offsets[blk] + int(np.argmax(x[sys.slices[blk]]))
+    mask[refs] = True
+    return _Tracked(sys, mask, refs)
+
+
 def _trace(
     sys: Any,
     *,
@@ -295,91 +481,56 @@ def _trace(
     """Trace the principal logit branch of ``sys`` (lambda in payoff-scale units)."""
     sizes = sys.sizes
     K = sys.K
-    nb = len(sizes)
-    offsets = sys.offsets
-    block_of = np.repeat(np.arange(nb), sizes)
-    refs = offsets
-    nonref = np.setdiff1d(np.arange(K), refs)
-    ref_of = refs[block_of[nonref]]
-    blk = np.zeros((nb, K))
-    blk[block_of, np.arange(K)] = 1.0
-    diag_nonref = (nonref, nonref)
-    diag_ref = (nonref, ref_of)
-    # small systems: the difference and sum operators as matrices (one small single-threaded
-    # product each is faster than row gathers); large ones use the gathers only
-    small = K <= _SMALL_K
-    if small:
-        D = np.zeros((K, K))
-        D[diag_nonref] = 1.0
-        D[diag_ref] = -1.0
-        R0 = np.zeros((K, K))
-        R0[refs[block_of], np.arange(K)] = 1.0
-        e_ref = np.zeros(K)
-        e_ref[refs] = 1.0
-
-    def evaluate(y: NDArray, lam: float | None = None):
-        """Residual H (K,) and the augmented Jacobian M ((K+1) x (K+1); its last row is
-        left for the caller) at y = (x, lambda). Large systems use row gathers only: a
-        matrix-matrix product of that size runs multithreaded in BLAS, which stalls badly
-        when the machine is busy."""
-        x = y[:K]
-        lam = y[K] if lam is None else lam
-        if not x.max() < 700.0:  # a wild iterate (or NaN): exp would overflow
-            return None
-        p = np.exp(x)
-        p[x < _LOG_TINY] = 0.0  # no subnormal numbers (they slow arithmetic down)
-        u, J = sys.payoffs_jacobian(p)
-        M = np.empty((K + 1, K + 1))
-        if small:
-            Du = D @ u
-            H = D @ x - lam * Du + R0 @ p - e_ref
-            top = M[:K, :K]
-            np.multiply(R0, p, out=top)
-            top += D
-            top -= lam * (D @ (J * p))
-            M[:K, K] = -Du
-            return H, M, p, u
-        du = u[nonref] - u[ref_of]
-        H = np.empty(K)
-        H[nonref] = x[nonref] - x[ref_of] - lam * du
-        H[refs] = np.add.reduceat(p, refs) - 1.0
-        J = J * p
-        M[nonref, :K] = (J[ref_of] - J[nonref]) * lam
-        M[diag_nonref] += 1.0
-        M[diag_ref] -= 1.0
-        M[nonref, K] = -du
-        M[refs, :K] = blk * p
-        M[refs, K] = 0.0
-        return H, M, p, u
-
-    rhs = np.zeros((K + 1, 2))
-    rhs[K, 1] = 1.0
+    refs0 = np.asarray(sys.offsets, dtype=np.intp)
     weight = np.empty(K + 1)
 
-    def corrector(y: NDArray, t_ref: NDArray):
-        """Newton on H = 0 within the hyperplane orthogonal to t_ref; returns the point,
-        its probabilities and payoffs, the unit tangent there, the first step length and
-        the largest contraction rate (or None if the corrector fails)."""
-        d1, prev, kappa = 0.0, 0.0, 0.0
-        ctol = _CORRECTOR_TOL * (1.0 + np.abs(y).max())
+    def corrector(tk: _Tracked, z: NDArray, t_ref: NDArray):
+        """Newton on H = 0 within the hyperplane orthogonal to t_ref (chord steps, reusing
+        the last factorisation, once convergence is quadratic); returns the point, its
+        probabilities and payoffs, the unit tangent there, the first step length, the
+        largest contraction rate and the sign of det([H_z; t_ref]) (or None if the
+        corrector fails)."""
+        m = tk.m
+        rhs = np.zeros((m + 1, 2))
+        rhs[m, 1] = 1.0
+        w = weight[: m + 1]
+        d1, prev, kappa, rate = 0.0, 0.0, 0.0, 1.0
+        lu = piv = tau = None
         for it in range(_MAX_NEWTON):
-            ev = evaluate(y)
-            if ev is None:
-                return None
-            H, M, p, u = ev
-            M[K] = t_ref
-            rhs[:K, 0] = -H
-            sol = _lapack_solve(M, rhs)
-            if sol is None:
-                return None
-            delta = sol[:, 0]
+            if it < 2 or rate > _QUADRATIC:
+                ev = tk.evaluate(sys, z)
+                if ev is None:
+                    return None
+                H, M, pa, p, u = ev
+                M[m] = t_ref
+                rhs[:m, 0] = -H
+                lu, piv, sol, info = _GESV(M, rhs, overwrite_a=True, overwrite_b=False)
+                if info != 0 or not math.isfinite(float(sol.sum())):
+                    return None
+                delta, tau = sol[:, 0], sol[:, 1]
+            else:
+                ev = tk.residual(sys, z)
+                if ev is None:
+                    return None
+                H, pa, p, u = ev
+                rhs[:m, 0] = -H
+                delta, info = _GETRS(lu, piv, rhs[:, 0])
+                if info != 0 or not math.isfinite(float(delta.sum())):
+                    return None
             # distances count a log-probability fully only where the probability is not
-            # negligible (the log of a vanishing probability moves fast but harmlessly)
-            np.multiply(p, _P_WEIGHT, out=weight[:K])
-            np.minimum(weight, 1.0, out=weight)
-            weight[K] = 1.0 / (1.0 + abs(y[K]))
-            wd = delta * weight
+            # negligible (the log of a small probability moves fast but harmlessly), and
+            # lambda relative to its size
+            np.multiply(pa, _P_WEIGHT, out=w[:m])
+            np.minimum(w, 1.0, out=w)
+            w[m] = 1.0 / (1.0 + abs(z[m]))
+            wd = delta * w
             dn = math.sqrt(float(wd @ wd))
+            # the step that rounding errors in H (about eps * lambda) alone would cause:
+            # no corrector can do better, whatever its tolerance
+            hmax = float(np.abs(H).max())
+            ctol = _CORRECTOR_TOL
+            if hmax > 0:
+                ctol = max(ctol, dn / hmax * _ROUNDING * (1.0 + abs(z[m])))
             if it == 0:
                 d1 = dn
                 if d1 > _D_MAX:
@@ -390,34 +541,38 @@ def _trace(
                     return None
                 kappa = max(kappa, rate)
             done = dn <= ctol
-            # quadratic convergence: the next step would be about dn * rate, so the
-            # updated point is already within tolerance; its payoffs cost one oracle call
-            early = not done and it > 0 and dn * (dn / prev) <= ctol
+            # the updated point is already within tolerance if the next step would be: in
+            # the quadratic regime the rate squares at each step (dn * rate**2), else
+            # dn * rate at most; its payoffs cost one oracle call
+            nxt = dn * rate * rate if rate <= _QUADRATIC else dn * rate
+            early = not done and it > 0 and nxt <= _CORRECTOR_TOL
             prev = dn
             if done or early:
-                tau = sol[:, 1]
                 norm = math.sqrt(float(tau @ tau))
                 if not norm > 0:
                     return None
                 if early:
-                    y = y + delta
-                    p = np.exp(y[:K])
-                    p[y[:K] < _LOG_TINY] = 0.0
-                    u = sys.payoffs(p)
-                return y, p, u, tau / norm, d1, kappa
-            y = y + delta
+                    z = z + delta
+                    pr = tk._probs(sys, z[:m])
+                    if pr is None:
+                        return None
+                    p = pr[1]
+                    u = sys.payoffs_ext(p)
+                return z, p, u, tau / norm, d1, kappa, _det_sign(lu, piv)
+            z = z + delta
         return None
 
-    def fixed_lambda_point(x0: NDArray, lam: float) -> NDArray | None:
+    def fixed_lambda_point(tk: _Tracked, x0: NDArray, lam: float) -> NDArray | None:
+        m = tk.m
         x = x0.copy()
-        y = np.append(x, lam)
+        z = np.append(x, lam)
         for _ in range(50):
-            y[:K] = x
-            ev = evaluate(y, lam)
+            z[:m] = x
+            ev = tk.evaluate(sys, z, lam)
             if ev is None:
                 return None
-            H, M, _, _ = ev
-            dx = _lapack_solve(M[:K, :K], -H[:, None])
+            H, M = ev[0], ev[1]
+            dx = _lapack_solve(M[:m, :m], -H[:, None])
             if dx is None:
                 return None
             dx = dx[:, 0]
@@ -428,29 +583,39 @@ def _trace(
         return None
 
     out = _Trace()
+    o, b = sys.offsets, sys.block_of
 
-    def record(y: NDArray, p: NDArray, u: NDArray) -> None:
-        out.lambdas.append(float(y[K]))
-        out.points.append(p / np.repeat(np.add.reduceat(p, refs), sizes))
+    def full_point(tk: _Tracked, z: NDArray, u: NDArray) -> tuple[NDArray, NDArray]:
+        """Full log-probabilities (frozen ones explicit) and each action's log-odds gap
+        to the best of its block."""
+        x = tk.full_x(np.empty(K), z[: tk.m], float(z[-1]), u)
+        return x, np.maximum.reduceat(x, o)[b] - x
+
+    def record(lam: float, r: NDArray, p: NDArray, u: NDArray) -> None:
+        q = np.exp(-r)
+        out.lambdas.append(lam)
+        out.points.append(q / np.add.reduceat(q, o)[b])
         out.regrets.append(float(_block_regrets(sys, p, u).max()))
 
+    tk = _Tracked(sys, np.ones(K, dtype=bool), refs0)
     x0 = np.concatenate([np.full(n, -math.log(n)) for n in sizes])
-    y = np.append(x0, 0.0)
+    z = np.append(x0, 0.0)
     e_lam = np.zeros(K + 1)
     e_lam[K] = 1.0
-    start = corrector(y, e_lam)
+    start = corrector(tk, z, e_lam)
     if start is None:  # pragma: no cover - the centroid always solves H = 0
         out.message = "could not start the path at the centroid"
         return out
-    y, p, u, t, _, _ = start
+    z, p, u, t, _, _, det_sign = start
     if t[K] < 0:
-        t = -t
-    record(y, p, u)
+        t, det_sign = -t, -det_sign
+    x, r = full_point(tk, z, u)  # the current point (full log-probabilities, gaps)
+    record(0.0, r, p, u)
     targets = sorted(float(v) for v in targets)
     pending = [v for v in targets if v > 0.0]
     for v in targets:
         if v == 0.0:
-            record(y, p, u)
+            record(0.0, r, p, u)
     h = first_step
     h_min = 1e-12
     support_prev: bytes | None = None
@@ -459,60 +624,91 @@ def _trace(
     lam_tried = 0.0
     fallback: NDArray | None = None
     reached = False
-    x_prev, lam_prev = y[:K].copy(), 0.0
+    r_prev, lam_prev = r, 0.0
     curv: NDArray | None = None
     while True:
         if out.nit >= max_steps:
             out.message = (
                 f"stopped after max_steps={max_steps} path steps at lambda="
-                f"{y[K] / sys.scale:.6g}"
+                f"{z[-1] / sys.scale:.6g}"
             )
             break
         # second-order predictor: the tangent's rate of turn over the last step
-        y_pred = y + h * t if curv is None else y + h * t + (0.5 * h * h) * curv
-        res = corrector(y_pred, t)
-        if res is None:
+        z_pred = z + h * t if curv is None else z + h * t + (0.5 * h * h) * curv
+        res = corrector(tk, z_pred, t)
+        bad = res is None
+        if not bad:
+            z_new, p_new, u_new, t_new, d1, kappa, sign = res
+            alpha = math.acos(min(1.0, max(-1.0, float(t_new @ t))))
+            # the tangent turned too fast (the step may have left the branch), or the
+            # orientation determinant changed sign: the step jumped to another branch or
+            # crossed a bifurcation (only a degenerate game has one: crossed at a tiny
+            # step, it is accepted and the orientation follows)
+            bad = alpha > _A_MAX or (
+                sign != det_sign and h > _H_BIFURCATION * (1.0 + abs(z[-1]))
+            )
+            if not bad:
+                x_new, r_new = full_point(tk, z_new, u_new)
+                # a frozen action may not come back to life within one step: its
+                # probability was left out of that step (it is tracked again from the
+                # next step on if it comes within exp(-_ADD_LOG_ODDS) of its block's best)
+                bad = len(tk.frozen) > 0 and bool((r_new[tk.frozen] < _REVIVE_LOG_ODDS).any())
+        if bad:
             h *= 0.5
-            if h < h_min * (1.0 + np.abs(y).max()):
+            if h < h_min * (1.0 + abs(z[-1])):
                 out.message = (
-                    f"step size fell below {h_min:g} at lambda={y[K] / sys.scale:.6g} (a "
+                    f"step size fell below {h_min:g} at lambda={z[-1] / sys.scale:.6g} (a "
                     "bifurcation or a singular point of the path)"
                 )
                 break
             continue
-        y_new, p_new, u_new, t_new, d1, kappa = res
-        alpha = math.acos(min(1.0, max(-1.0, float(t_new @ t))))
-        if alpha > _A_MAX:  # the tangent turned too fast: the step may have left the branch
-            h *= 0.5
-            continue
-        while pending and y[K] < pending[0] <= y_new[K]:
+        m = tk.m
+        while pending and z[m] < pending[0] <= z_new[m]:
             lam_t = pending.pop(0)
-            frac = (lam_t - y[K]) / (y_new[K] - y[K])
-            xt = fixed_lambda_point(y[:K] + frac * (y_new[:K] - y[:K]), lam_t)
+            frac = (lam_t - z[m]) / (z_new[m] - z[m])
+            xt = fixed_lambda_point(tk, z[:m] + frac * (z_new[:m] - z[:m]), lam_t)
             if xt is not None:
-                yt = np.append(xt, lam_t)
-                _, _, pt, ut = evaluate(yt)
-                record(yt, pt, ut)
+                zt = np.append(xt, lam_t)
+                _, _, pt, ut = tk.residual(sys, zt)
+                record(lam_t, full_point(tk, zt, ut)[1], pt, ut)
             else:
                 out.missed.append(lam_t)
-        s_step = float(np.linalg.norm(y_new - y))
+        s_step = float(np.linalg.norm(z_new - z))
         curv = (t_new - t) / s_step if s_step > 0 else None
-        y, t = y_new, t_new
+        z, t, det_sign, x, r = z_new, t_new, sign, x_new, r_new
+        lam = float(z[m])
         out.nit += 1
-        record(y, p_new, u_new)
+        record(lam, r, p_new, u_new)
         f = max(
             math.sqrt(d1 / _D_NOM), math.sqrt(kappa / _K_NOM), alpha / _A_NOM, 1.0 / max_accel
         )
         h = h / min(f, 2.0)
-        lam = float(y[K])
+        # follow the actions that matter: freeze the dying ones, revive the returning ones
+        new_tk = _retrack(sys, tk, x, r)
+        if new_tk is not None:
+            t_guess = tk.full_tangent(t, K)[new_tk.idx]
+            t_guess /= float(np.linalg.norm(t_guess))
+            z_guess = np.append(x[new_tk.act], lam)
+            if not (new_tk.mask & ~tk.mask).any():
+                # frozen actions and new reference actions only: the rest of the system
+                # and its tangent (restricted) are unchanged, and so is the sign of its
+                # orientation determinant (a frozen action's column vanishes but for its
+                # own row and the tangent row; a new reference recombines the rows of
+                # its block with determinant 1)
+                tk, z, t, curv = new_tk, z_guess, t_guess, None
+            else:
+                res = corrector(new_tk, z_guess, t_guess)
+                if res is not None:
+                    tk, curv = new_tk, None
+                    z, _, _, t, _, _, det_sign = res
         if lam >= lambda_max and not pending:
             out.message = f"reached lambda_max at lambda={lam / sys.scale:.6g}"
             reached = True
             break
         if not stop_at_equilibrium or pending or lam < _POLISH_MIN_LAMBDA:
             continue
-        mask = _support_candidate(sys, y[:K], lam, x_prev, lam_prev)
-        x_prev, lam_prev = y[:K].copy(), lam
+        mask = _support_candidate(r, lam, r_prev, lam_prev)
+        r_prev, lam_prev = r, lam
         key = mask.tobytes()
         if key != support_prev:
             support_prev, lam_seen = key, lam
@@ -521,7 +717,7 @@ def _trace(
             out.polish_attempts += 1
             q = _polish(sys, out.points[-1], _split_support(sys, mask), tol)
             if q is not None:
-                if _heading_to(q, out.points[-1], t, lam, K):
+                if _heading_to(q, out.points[-1], tk.full_tangent(t, K), lam, K):
                     out.equilibrium = q
                     out.converged = True
                     out.message = (
@@ -532,11 +728,7 @@ def _trace(
                 fallback = q
     # the path ended without an accepted polish: last attempts
     if stop_at_equilibrium:
-        last = out.points[-1]
-        xl = np.log(np.maximum(last, 1e-300))
-        cand = _split_support(sys, _support_candidate(sys, xl, 1.0, xl, 0.0))
-        q = _polish(sys, last, cand, tol, final=True)
-        out.polish_attempts += 1
+        q = _final_polish(sys, out, tol)
         if q is None:
             q = fallback
         if q is not None:
@@ -548,6 +740,30 @@ def _trace(
     else:
         out.converged = reached
     return out
+
+
+def _final_polish(sys: Any, out: _Trace, tol: float) -> NDArray | None:
+    """Last attempts after the path ended without an accepted polish: polish the last few
+    path points (latest first) on the supports their log-probabilities suggest, from the
+    strictest to the loosest, with the forgiving solvers."""
+    tried: set[bytes] = set()
+    o, b = sys.offsets, sys.block_of
+    n_pts = len(out.points)
+    for k in range(n_pts - 1, max(n_pts - 1 - _FINAL_POINTS, -1), -1):
+        last = out.points[k]
+        xl = np.log(np.maximum(last, 1e-300))
+        r = np.maximum.reduceat(xl, o)[b] - xl
+        for cut in _FINAL_CUTS:
+            mask = r <= cut
+            key = mask.tobytes()
+            if key in tried:
+                continue
+            tried.add(key)
+            out.polish_attempts += 1
+            q = _polish(sys, last, _split_support(sys, mask), tol, final=True)
+            if q is not None:
+                return q
+    return None
 
 
 def _heading_to(q: NDArray, p: NDArray, t: NDArray, lam: float, K: int) -> bool:
@@ -568,23 +784,19 @@ def _heading_to(q: NDArray, p: NDArray, t: NDArray, lam: float, K: int) -> bool:
     return float(np.abs(q - p_ext).max()) <= 0.2 * dist
 
 
-def _support_candidate(
-    sys: Any, x: NDArray, lam: float, x_prev: NDArray, lam_prev: float
-) -> NDArray:
+def _support_candidate(r: NDArray, lam: float, r_prev: NDArray, lam_prev: float) -> NDArray:
     """Boolean mask of the actions that look like the support of the branch's limit.
 
     On the branch ``r_ia = max_b x_ib - x_ia = lambda * (payoff gap of a)``: it tends to a
     constant for an action in the limit's support and grows like ``lambda`` for one
     outside it. An action is kept when it is (nearly) the most likely one, or when
     ``r_ia`` is moderate and its elasticity ``d log r / d log lambda`` (from the previous
-    path point) is below 1/2.
+    path point, where the gaps were ``r_prev``) is below 1/2.
     """
-    o, b = sys.offsets, sys.block_of
-    r = np.maximum.reduceat(x, o)[b] - x
     keep = r <= 1e-3
     growth = math.log(lam / lam_prev) if lam_prev > 0 and lam > lam_prev else 0.0
     if growth > 0:
-        rp = np.maximum(np.maximum.reduceat(x_prev, o)[b] - x_prev, 1e-300)
+        rp = np.maximum(r_prev, 1e-300)
         elast = np.log(np.maximum(r, 1e-300) / rp) / growth
         keep |= (r <= _SUPPORT_LOG_RATIO) & (elast < 0.5)
     else:
