@@ -206,6 +206,11 @@ def test_lemke_howson_all_labels(benchmark, bench_min, inp, contender):
         assert len(res) == len(games) * 2 * k
     elif contender == "nashpy-lemke_howson":
         nashpy = pytest.importorskip("nashpy", reason="nashpy (test extra) is not installed")
+        if k >= 10:
+            pytest.skip(
+                "nashpy lemke_howson did not return within 120 s on a random 10 x 10 game "
+                "(label 0) when measured here"
+            )
         ngames = [nashpy.Game(A, B) for A, B in games]
 
         def run():

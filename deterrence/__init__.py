@@ -12,48 +12,18 @@ learning dynamics, and read the verdict.
 
 from __future__ import annotations
 
-from . import games, solvers
-from .errors import (
-    DeterrenceError,
-    GameTooLargeError,
-    InvalidGameError,
-    InvalidProfileError,
-    NfgFormatError,
-    ScenarioError,
-    UnsupportedGameError,
-)
-from .games import (
-    Game,
-    NormalFormGame,
-    best_response,
-    best_responses,
-    is_equilibrium,
-    player_regrets,
-    regret,
-)
-from .solvers import Equilibrium, NashResult, pure_equilibria, pure_equilibria_gen, solve
+# learning dynamics
+from . import dynamics, games, plotting, solvers
 
-# -- nfg I/O (deterrence/games/nfg.py) --
-from .games.nfg import read_nfg, write_nfg
-# -- catalog (deterrence/games/catalog.py) --
-from .games import catalog
-# -- two-player, logit and symmetric solvers (deterrence/solvers/) --
-from .solvers.two_player import lemke_howson, solve_zero_sum, vertex_enumeration
-from .solvers.logit import LogitPath, logit_path, solve_logit
-from .solvers.symmetric import solve_symmetric
-# -- dynamics (deterrence/dynamics/) --
-from . import dynamics, plotting
-from .dynamics import (
-    BasinsResult,
-    DynamicsResult,
-    basins,
-    basins_of_attraction,
-    best_response_dynamics,
-    fictitious_play,
-    logit_response_dynamics,
-    replicator_dynamics,
+# limited enforcement capacity: compliance game and tipping
+from .analysis.compliance import (
+    ComplianceGame,
+    Unravelling,
+    minimum_deterrent_capacity,
+    unravelling,
 )
-# -- targeting model and race verdict (deterrence/model/, deterrence/analysis/) --
+
+# the targeting model, the race-to-the-bottom verdict and its critical values
 from .analysis.race import RaceReport, framing_gains, race_to_the_bottom
 from .analysis.thresholds import (
     Threshold,
@@ -63,25 +33,6 @@ from .analysis.thresholds import (
     deviation_gain,
     equilibrium_noise,
     equilibrium_penalty,
-)
-from .model import (
-    Market,
-    MostViolent,
-    NoisyMostViolent,
-    NoTargeting,
-    Priority,
-    Proportional,
-    TargetingGame,
-    TargetingModel,
-    TopK,
-)
-from .scenario import available_scenarios, load_scenario
-# -- compliance and tipping (deterrence/analysis/) --
-from .analysis.compliance import (
-    ComplianceGame,
-    Unravelling,
-    minimum_deterrent_capacity,
-    unravelling,
 )
 from .analysis.tipping import (
     Crackdown,
@@ -97,5 +48,137 @@ from .analysis.tipping import (
     mean_field_fixed_points,
     simulate_tipping,
 )
+from .dynamics import (
+    BasinsResult,
+    DynamicsResult,
+    basins,
+    basins_of_attraction,
+    best_response_dynamics,
+    fictitious_play,
+    logit_response_dynamics,
+    replicator_dynamics,
+)
+from .errors import (
+    DeterrenceError,
+    GameTooLargeError,
+    InvalidGameError,
+    InvalidProfileError,
+    NfgFormatError,
+    ScenarioError,
+    UnsupportedGameError,
+)
+from .games import (
+    Game,
+    NormalFormGame,
+    best_response,
+    best_responses,
+    catalog,
+    is_equilibrium,
+    player_regrets,
+    regret,
+)
+
+# Gambit .nfg files and the catalog of benchmark games
+from .games.nfg import read_nfg, write_nfg
+from .model import (
+    Market,
+    MostViolent,
+    NoisyMostViolent,
+    NoTargeting,
+    Priority,
+    Proportional,
+    TargetingGame,
+    TargetingModel,
+    TopK,
+)
+from .scenario import available_scenarios, load_scenario
+from .solvers import Equilibrium, NashResult, pure_equilibria, pure_equilibria_gen, solve
+from .solvers.logit import LogitPath, logit_path, solve_logit
+from .solvers.symmetric import solve_symmetric
+
+# solvers beyond pure enumeration (all also reachable through dt.solve)
+from .solvers.two_player import lemke_howson, solve_zero_sum, vertex_enumeration
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "BasinsResult",
+    "ComplianceGame",
+    "Crackdown",
+    "CriticalCapacity",
+    "DeterrenceError",
+    "DynamicsResult",
+    "EnforcementComparison",
+    "Equilibrium",
+    "Game",
+    "GameTooLargeError",
+    "InvalidGameError",
+    "InvalidProfileError",
+    "LogitPath",
+    "Market",
+    "MeanField",
+    "MostViolent",
+    "NashResult",
+    "NfgFormatError",
+    "NoTargeting",
+    "NoisyMostViolent",
+    "NormalFormGame",
+    "Priority",
+    "Proportional",
+    "RaceReport",
+    "ScenarioError",
+    "TargetingGame",
+    "TargetingModel",
+    "Threshold",
+    "TippingChain",
+    "TippingModel",
+    "TippingResult",
+    "TopK",
+    "Unravelling",
+    "UnsupportedGameError",
+    "__version__",
+    "available_scenarios",
+    "basins",
+    "basins_of_attraction",
+    "best_response",
+    "best_response_dynamics",
+    "best_responses",
+    "catalog",
+    "compare_enforcement",
+    "critical_capacity",
+    "critical_noise",
+    "critical_penalty",
+    "critical_revenue",
+    "deviation_gain",
+    "dynamics",
+    "equilibrium_noise",
+    "equilibrium_penalty",
+    "fictitious_play",
+    "framing_gains",
+    "games",
+    "is_equilibrium",
+    "lemke_howson",
+    "load_scenario",
+    "logit_path",
+    "logit_response_dynamics",
+    "markov_chain",
+    "mean_field_fixed_points",
+    "minimum_deterrent_capacity",
+    "player_regrets",
+    "plotting",
+    "pure_equilibria",
+    "pure_equilibria_gen",
+    "race_to_the_bottom",
+    "read_nfg",
+    "regret",
+    "replicator_dynamics",
+    "simulate_tipping",
+    "solve",
+    "solve_logit",
+    "solve_symmetric",
+    "solve_zero_sum",
+    "solvers",
+    "unravelling",
+    "vertex_enumeration",
+    "write_nfg",
+]

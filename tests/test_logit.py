@@ -144,6 +144,8 @@ def test_random_games_reach_tiny_regret(seed, shape):
 @example(seed=1800111347, shape=(4, 4, 2, 4), high=3)
 @example(seed=4103067138, shape=(3, 2, 2, 3), high=2)
 @example(seed=838543262, shape=(3, 3, 2), high=2)
+@example(seed=923161, shape=(3, 2, 2, 4), high=3)  # ends at a continuum of equilibria,
+@example(seed=59, shape=(4, 4, 4), high=2)  # where only a minimum-norm Newton polish works
 def test_games_with_many_ties(seed, shape, high):
     """Integer payoffs in {0, 1} or {0, 1, 2}: many ties, degenerate supports, continua of
     equilibria (the path may end at a non-isolated one). The polish still finds an
@@ -183,6 +185,31 @@ def test_path_and_end_point_agree_with_pygambit(seed, shape):
     eq = gbt.nash.logit_solve(gg).equilibria[0]
     ref = [np.array([float(eq[p][s]) for s in p.strategies]) for p in gg.players]
     assert res.converged
+    dist = max(np.abs(a - b).max() for a, b in zip(res[0].strategies, ref, strict=True))
+    assert dist <= 1e-4, f"end points differ by {dist}"
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize(
+    "seed,shape",
+    [
+        (505518942, (3, 3, 4)),  # a neighbouring equilibrium once passed the heading test
+        (4224153537, (3, 3, 3, 4, 2)),  # the next four once jumped to another branch
+        (1983087631, (3, 4, 3, 4)),
+        (2831756386, (4, 2, 4, 4, 4)),
+        (240604011, (4, 3, 2)),
+    ],
+)
+def test_end_point_is_the_branch_limit(seed, shape):
+    """Games on which the end point used to be an equilibrium other than the principal
+    branch's limit (pygambit's ``logit_solve``, which follows the same branch)."""
+    gbt = pytest.importorskip("pygambit", reason="pygambit cross-check")
+    g = random_game(seed, shape)
+    res = solve_logit(g)
+    assert res.converged, res.message
+    gg = gbt.Game.from_arrays(*[g.payoffs[i] for i in range(g.n_players)])
+    eq = gbt.nash.logit_solve(gg).equilibria[0]
+    ref = [np.array([float(eq[p][s]) for s in p.strategies]) for p in gg.players]
     dist = max(np.abs(a - b).max() for a, b in zip(res[0].strategies, ref, strict=True))
     assert dist <= 1e-4, f"end points differ by {dist}"
 

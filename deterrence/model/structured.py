@@ -37,6 +37,16 @@ block, the others' joint support times the deviator's levels). Cost is the produ
 block's support sizes: cheap for pairs of rivals, refused (:class:`GameTooLargeError`)
 above ``MAX_BLOCK_PROFILES`` joint actions.
 
+Second order and symmetric games (:mod:`deterrence.model._second_order`). The logit
+solver's Jacobian needs every pair matrix (``i``'s payoff for each pair of levels of ``i``
+and ``j``, the others mixing): :meth:`TargetingGame._pair_payoffs_all` computes them all in
+one pass, exactly (prefix and suffix products of the per-block generating functions, no
+division), instead of one oracle call per level of every organization. For a symmetric
+game with independent scores, :meth:`TargetingGame.symmetric_payoffs` and
+:meth:`TargetingGame.symmetric_pair_payoffs` (the symmetric solver's hooks) are closed
+forms in the shared strategy: multinomial sums for the ranking rules, one quadrature for
+noisy attribution, score-proportional enforcement and the Tullock share.
+
 Ties. Scores within ``tie_tol = 1e-9 * score scale`` of each other are tied (measured
 violence is not known to nine digits), and a score is above the floor only if it exceeds
 it by more than ``tie_tol``. The same rule is used by every path.
@@ -54,8 +64,9 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import log_ndtr, logsumexp
 
 from .._validation import check_int
-from ..errors import GameTooLargeError, InvalidProfileError
+from ..errors import GameTooLargeError, InvalidProfileError, UnsupportedGameError
 from ..games.base import Game, as_mixed_profile
+from ._second_order import SymmetricForms, pair_payoffs_all
 from .rules import MostViolent, NoisyMostViolent, NoTargeting, Priority, Proportional, TopK
 
 __all__ = ["DEFAULT_DENSE_LIMIT", "MAX_BLOCK_PROFILES", "TargetingGame"]
@@ -251,6 +262,83 @@ class TargetingGame(Game):
             q[b] = 1.0
             p[j] = q
             cols.append(self._deviation_payoffs_for(p, [i])[0])
+        return np.stack(cols, axis=1)
+
+    def _pair_payoffs_all(
+        self, profile: tuple[NDArray[np.float64], ...]
+    ) -> list[list[NDArray | None]]:
+        """Every pair matrix at once (the Jacobian of the oracle), in one pass: exact, the
+        same finite sums and quadrature as the deviation oracle, polynomial in the number
+        of organizations and levels (see :mod:`deterrence.model._second_order`)."""
+        return pair_payoffs_all(self, profile)
+
+    # ------------------------------------------------------------------ symmetric hooks
+    @cached_property
+    def _symmetric_forms(self) -> SymmetricForms | None:
+        """Closed forms for a symmetric game whose organizations' scores are independent
+        (singleton attribution blocks); None otherwise (the generic oracle is used)."""
+        if not self._symmetric or len(self._blocks) != self._n:
+            return None
+        return SymmetricForms(self)
+
+    def _check_shared(self, q: ArrayLike) -> NDArray[np.float64]:
+        if len(set(self._shape)) != 1:
+            raise UnsupportedGameError(
+                f"symmetric payoffs need every organization to have the same number of "
+                f"levels; this game has shape {self._shape}"
+            )
+        q = np.asarray(q, dtype=float)
+        if q.shape != (self._shape[0],):
+            raise InvalidProfileError(
+                f"q has shape {q.shape}; expected ({self._shape[0]},), one probability per level"
+            )
+        return q
+
+    def symmetric_payoffs(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Organization 0's payoff at each level when every other organization plays ``q``.
+
+        The symmetric solver's hook (:mod:`deterrence.solvers.symmetric`). For a symmetric
+        game with independent scores it is a closed form in ``q`` (a polynomial, not
+        clipped to the simplex): multinomial sums over the numbers of others above and tied
+        for the ranking rules, one quadrature ``int k(x) H(x)^(N-1) dx`` for noisy
+        attribution, score-proportional enforcement and the Tullock share. Otherwise (an
+        attribution matrix linking every organization, or an asymmetric game) it is one
+        call of the deviation oracle.
+
+        Examples
+        --------
+        Three organizations, levels 0 and 1, the others at each with probability 1/2: at
+        level 1 an organization is designated with probability ``1/4 + (1/2)/2 + (1/4)/3 =
+        7/12`` (alone at the top, tied with one, tied with both), so it earns ``1 - 2 *
+        7/12``.
+
+        >>> import deterrence as dt
+        >>> g = dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], penalty=2.0).game()
+        >>> g.symmetric_payoffs([0.5, 0.5]).round(12).tolist()
+        [0.0, -0.166666666667]
+        """
+        q = self._check_shared(q)
+        forms = self._symmetric_forms
+        if forms is not None:
+            return forms.payoffs(q)
+        return self._deviation_payoffs_for((q,) * self._n, [0])[0]
+
+    def symmetric_pair_payoffs(self, q: ArrayLike) -> NDArray[np.float64]:
+        """``out[a, b]``: organization 0's payoff at level ``a`` when organization 1 plays
+        ``b`` and every other organization plays ``q`` (the symmetric solver's second-order
+        hook; closed form as :meth:`symmetric_payoffs`, else one oracle call per level)."""
+        q = self._check_shared(q)
+        forms = self._symmetric_forms
+        if forms is not None:
+            return forms.pair(q)
+        n = self._shape[0]
+        if self._n < 2:
+            return np.zeros((n, n))
+        cols = []
+        for b in range(n):
+            e = np.zeros(n)
+            e[b] = 1.0
+            cols.append(self._deviation_payoffs_for((q, e) + (q,) * (self._n - 2), [0])[0])
         return np.stack(cols, axis=1)
 
     def breakdown(self, profile: Sequence[ArrayLike]) -> dict[str, NDArray[np.float64]]:

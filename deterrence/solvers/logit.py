@@ -6,21 +6,38 @@ uniformly (the centroid), and as ``lambda`` grows the principal branch converges
 equilibrium. Following Turocy (2005), the branch is traced in log-probability coordinates
 ``x_ia = log p_ia`` on the equations, for each player ``i``::
 
-    x_ia - x_i0 = lambda * (u_ia(p) - u_i0(p))     for every action a >= 1
+    x_ia - x_ir = lambda * (u_ia(p) - u_ir(p))     for every action a != r
     sum_a exp(x_ia) = 1
 
-where ``u_ia(p)`` is the deviation payoff (the oracle). The unknowns ``(x, lambda)`` lie on
-a curve, traced by a predictor along the tangent (with a second-order term from the
-tangent's turn over the last step) and a Newton corrector in the hyperplane orthogonal to
-the tangent (pseudo-arc-length continuation, Allgower and Georg 1990), so that turning
-points (where ``lambda`` decreases for a while) are followed without special cases. The
-Jacobian needs the second-order oracle
+where ``u_ia(p)`` is the deviation payoff (the oracle) and ``r`` a reference action of
+player ``i`` (one of its likeliest). The unknowns ``(x, lambda)`` lie on a curve, traced by
+a predictor along the tangent (with a second-order term from the tangent's turn over the
+last step) and a Newton corrector in the hyperplane orthogonal to the tangent
+(pseudo-arc-length continuation, Allgower and Georg 1990), so that turning points (where
+``lambda`` decreases for a while, which happens at large lambda too) are followed without
+special cases. The Jacobian needs the second-order oracle
 (:meth:`~deterrence.games.base.Game.pair_payoffs_all`): for each pair of players, the
 payoff of each action pair against the others' mixtures. A step is rejected (and halved)
 when the corrector's first move, its contraction rate or the turn of the tangent is too
-large; otherwise the next step adapts to the same three quantities. Oracles are only
-evaluated on the simplex (an off-simplex iterate is renormalised and the Jacobian follows
-by the chain rule), so structured oracles need not be multilinear off it.
+large, or when the sign of ``det([dH/d(x, lambda); tangent])`` changes (the orientation
+of a regular branch never does: the step jumped to another branch); otherwise the next
+step adapts to the same three quantities. Oracles are only evaluated on the simplex (an
+off-simplex iterate is renormalised and the Jacobian follows by the chain rule), so
+structured oracles need not be multilinear off it.
+
+Numerical care at large lambda, where the branch may turn sharply or pass close to
+another one and Newton's method converges only from very close:
+
+* the corrector converges every path point to ``1e-9`` (in log-probability units, or to
+  the rounding floor ``eps * lambda`` of the equations when that is larger), whatever the
+  size of lambda, so that the next corrector starts well inside its basin;
+* an action whose probability falls below ``exp(-40)`` times its player's largest is
+  *frozen*: it no longer changes any payoff in double precision, its log-probability
+  follows explicitly from the others (``x_ia = x_ir + lambda (u_ia - u_ir)``), and it
+  leaves the traced system, so that the unbounded log-probabilities of dying actions never
+  dominate the tangent, the step-size control or the conditioning; it is traced again if
+  it comes back within ``exp(-36)`` (a step over which it would come back further is
+  rejected), and the reference action is re-chosen when it falls behind.
 
 Once the candidate support of the branch's limit (actions whose log-probability gap to
 the best one stays bounded as lambda grows) has held while lambda doubled, a *polish*
@@ -31,7 +48,11 @@ methods, on the last attempt), drops actions whose probability comes out negativ
 profitable deviations, and accepts a profile only if its regret is at most ``tol`` times
 the payoff scale and the path is heading to it (it is much closer to the extrapolated
 limit ``p + lambda dp/dlambda`` than to the path point), so that the result is the
-branch's own limit rather than another equilibrium nearby. Everything goes through the
+branch's own limit rather than another equilibrium nearby. If the path ends without one
+(``lambda_max`` reached, as on degenerate games whose branch ends at a continuum of
+equilibria, or the step size collapsed), the last few path points are polished on the
+supports their log-probabilities suggest, from the strictest cut-off to the loosest, before
+the solver reports that it did not converge. Everything goes through the
 oracle, so structured games with many players (whose payoff table could never be built)
 are solved the same way as dense ones.
 
@@ -63,6 +84,9 @@ __all__ = ["LogitPath", "logit_path", "solve_logit"]
 
 _GESV = scipy.linalg.lapack.dgesv
 _GETRS = scipy.linalg.lapack.dgetrs
+_MAX = np.maximum.reduce  # (the ndarray methods add a Python-level wrapper call)
+_MIN = np.minimum.reduce
+_ARANGE = np.arange(4096)
 
 #: Largest lambda (times the payoff scale) traced when the caller gives no ``lambda_max``.
 DEFAULT_LAMBDA_MAX = 1e7
@@ -81,8 +105,8 @@ _MAX_NEWTON = 8
 _CORRECTOR_TOL = 1e-9
 _QUADRATIC = 0.1  # a Newton contraction rate this small counts as quadratic convergence
 _ROUNDING = 16 * 2.0**-52  # relative rounding error of the residual (times 1 + lambda)
+_NOISE_CHECK = 1e-6  # corrector steps below this are compared with that rounding floor
 _SMALL_K = 40  # up to this many actions in all, matrix products build the Jacobian
-_LOG_TINY = -575.0  # probabilities below exp(-575) ~ 1e-250 are treated as zero
 _P_WEIGHT = 100.0  # log-probabilities of actions below 1/_P_WEIGHT count proportionally
 _SUPPORT_LOG_RATIO = 30.0  # never in a candidate support: p below exp(-30) * max p
 _POLISH_MIN_LAMBDA = 2.0  # in payoff-scale units
@@ -94,6 +118,8 @@ _REVIVE_LOG_ODDS = 30.0  # reject a step after which a frozen action is above ex
 _REF_LAG = 10.0  # re-choose a block's reference action when it falls this far behind
 _H_BIFURCATION = 1e-6  # a relative step this small may cross a bifurcation (sign change)
 _FINAL_POINTS = 4  # last path points tried by the final polish
+_LATE_LAMBDA = 1e4  # beyond this lambda, accept a polish within _LATE_GAP / lambda ...
+_LATE_GAP = 100.0  # ... of the path point (the branch's own O(1 / lambda) distance)
 _FINAL_CUTS = (_SUPPORT_LOG_RATIO, 12.0, 5.0, 2.0)  # their supports: log-odds cut-offs
 
 
@@ -304,8 +330,9 @@ def _lapack_solve(M: NDArray, rhs: NDArray) -> NDArray | None:
 
 def _det_sign(lu: NDArray, piv: NDArray) -> int:
     """The sign of ``det(M)`` from gesv's LU factors of ``M`` (``piv`` 0-based)."""
-    neg = int(np.count_nonzero(lu.diagonal() < 0))
-    neg += int(np.count_nonzero(piv != np.arange(len(piv))))
+    n = len(piv)
+    rows = _ARANGE[:n] if n <= len(_ARANGE) else np.arange(n)
+    neg = np.count_nonzero(lu.diagonal() < 0) + np.count_nonzero(piv != rows)
     return -1 if neg % 2 else 1
 
 
@@ -335,7 +362,9 @@ class _Tracked:
         nonref = act[~is_ref[act]]
         self.mask = mask.copy()
         # log-odds beyond which a tracked action is frozen, within which a frozen one returns
+        # (a reference action changes when it falls _REF_LAG behind)
         self.limit = np.where(mask, _DROP_LOG_ODDS, _ADD_LOG_ODDS)
+        self.limit[refs] = _REF_LAG
         self.act, self.m, self.refs = act, m, refs.copy()
         self.everything = m == K
         self.idx = np.append(act, K)  # the tracked coordinates within (x, lambda)
@@ -378,11 +407,9 @@ class _Tracked:
 
     def _probs(self, sys: Any, xa: NDArray) -> tuple[NDArray, NDArray] | None:
         """Tracked and full probabilities (zero where frozen) at tracked log-probs xa."""
-        if not xa.max() < 700.0:  # a wild iterate (or NaN): exp would overflow
+        if not _MAX(xa) < 700.0:  # a wild iterate (or NaN): exp would overflow
             return None
-        pa = np.exp(xa)
-        if xa.min() < _LOG_TINY:
-            pa[xa < _LOG_TINY] = 0.0  # no subnormal numbers (they slow arithmetic down)
+        pa = np.exp(xa)  # (tracked actions are within ~_DROP_LOG_ODDS of their block's best)
         if self.everything:
             return pa, pa
         p = np.zeros(sys.K)
@@ -456,12 +483,12 @@ class _Tracked:
 def _retrack(sys: Any, tk: _Tracked, x: NDArray, r: NDArray) -> _Tracked | None:
     """The tracked set at the full log-probabilities ``x`` (``r``: each action's gap to the
     best of its block), or None if unchanged."""
-    mask = r <= tk.limit
-    stale = r[tk.refs] > _REF_LAG
-    if not stale.any() and np.array_equal(mask, tk.mask):
+    beyond = r > tk.limit
+    if not (beyond == tk.mask).any():  # no tracked action beyond, no frozen one within
         return None
+    mask = np.where(tk.mask, r <= _DROP_LOG_ODDS, r < _ADD_LOG_ODDS)
     refs = tk.refs.copy()
-    for blk in np.flatnonzero(stale):
+    for blk in np.flatnonzero(beyond[refs]):
         refs[blk] = sys.offsets[blk] + int(np.argmax(x[sys.slices[blk]]))
     mask[refs] = True
     return _Tracked(sys, mask, refs)
@@ -505,7 +532,7 @@ def _trace(
                 M[m] = t_ref
                 rhs[:m, 0] = -H
                 lu, piv, sol, info = _GESV(M, rhs, overwrite_a=True, overwrite_b=False)
-                if info != 0 or not math.isfinite(float(sol.sum())):
+                if info != 0:
                     return None
                 delta, tau = sol[:, 0], sol[:, 1]
             else:
@@ -515,7 +542,7 @@ def _trace(
                 H, pa, p, u = ev
                 rhs[:m, 0] = -H
                 delta, info = _GETRS(lu, piv, rhs[:, 0])
-                if info != 0 or not math.isfinite(float(delta.sum())):
+                if info != 0:
                     return None
             # distances count a log-probability fully only where the probability is not
             # negligible (the log of a small probability moves fast but harmlessly), and
@@ -524,23 +551,22 @@ def _trace(
             np.minimum(w, 1.0, out=w)
             w[m] = 1.0 / (1.0 + abs(z[m]))
             wd = delta * w
-            dn = math.sqrt(float(wd @ wd))
-            # the step that rounding errors in H (about eps * lambda) alone would cause:
-            # no corrector can do better, whatever its tolerance
-            hmax = float(np.abs(H).max())
-            ctol = _CORRECTOR_TOL
-            if hmax > 0:
-                ctol = max(ctol, dn / hmax * _ROUNDING * (1.0 + abs(z[m])))
+            dn = math.sqrt(float(wd @ wd))  # (NaN if the solve overflowed: rejected below)
             if it == 0:
                 d1 = dn
-                if d1 > _D_MAX:
+                if not d1 <= _D_MAX:
                     return None
             else:
                 rate = dn / prev if prev > 0 else 0.0
-                if rate > _K_MAX and dn > ctol:
-                    return None
                 kappa = max(kappa, rate)
-            done = dn <= ctol
+            done = dn <= _CORRECTOR_TOL
+            if not done and dn < _NOISE_CHECK:
+                # converged all the same if the step is what rounding errors in H (about
+                # eps * lambda) alone would cause, which no tolerance can get below
+                hmax = float(_MAX(np.abs(H)))
+                done = dn <= dn / max(hmax, 1e-300) * _ROUNDING * (1.0 + abs(z[m]))
+            if not done and it > 0 and not rate <= _K_MAX:
+                return None
             # the updated point is already within tolerance if the next step would be: in
             # the quadratic regime the rate squares at each step (dn * rate**2), else
             # dn * rate at most; its payoffs cost one oracle call
@@ -673,7 +699,8 @@ def _trace(
                 record(lam_t, full_point(tk, zt, ut)[1], pt, ut)
             else:
                 out.missed.append(lam_t)
-        s_step = float(np.linalg.norm(z_new - z))
+        dz = z_new - z
+        s_step = math.sqrt(float(dz @ dz))
         curv = (t_new - t) / s_step if s_step > 0 else None
         z, t, det_sign, x, r = z_new, t_new, sign, x_new, r_new
         lam = float(z[m])
@@ -687,7 +714,7 @@ def _trace(
         new_tk = _retrack(sys, tk, x, r)
         if new_tk is not None:
             t_guess = tk.full_tangent(t, K)[new_tk.idx]
-            t_guess /= float(np.linalg.norm(t_guess))
+            t_guess /= math.sqrt(float(t_guess @ t_guess))
             z_guess = np.append(x[new_tk.act], lam)
             if not (new_tk.mask & ~tk.mask).any():
                 # frozen actions and new reference actions only: the rest of the system
@@ -735,6 +762,16 @@ def _trace(
             out.equilibrium = q
             out.converged = True
             out.message += "; polished the last point to an equilibrium"
+        elif min(out.regrets) <= tol:
+            # (a degenerate game whose branch ends at a continuum of equilibria: the path
+            # got there to tolerance although no support system could be solved)
+            k = int(np.argmin(out.regrets))
+            out.equilibrium = out.points[k]
+            out.converged = True
+            out.message += (
+                "; the polish found no equilibrium on the path's support, but the path point "
+                f"at lambda={out.lambdas[k] / sys.scale:.6g} is one to tolerance"
+            )
         else:
             out.message += "; the polish found no equilibrium on the path's support"
     else:
@@ -771,17 +808,23 @@ def _heading_to(q: NDArray, p: NDArray, t: NDArray, lam: float, K: int) -> bool:
 
     Along the branch ``p(lambda) = p* + a / lambda + O(1 / lambda**2)``, so the
     extrapolation ``p + lambda * dp/dlambda`` is within ``O(1 / lambda**2)`` of the limit
-    ``p*``: a polished equilibrium is accepted only if it is five times closer to that
+    ``p*``: a polished equilibrium is accepted only if it is ten times closer to that
     extrapolation than to the path point itself (another equilibrium near the path, as
-    often sits on an enlarged support, is not).
+    often sits on an enlarged support, is not; at five times, one game in a thousand
+    ended at such a neighbour). At very large lambda (``_LATE_LAMBDA``
+    times the payoff scale) it is also accepted when its distance to the path point is
+    ``O(1 / lambda)``: on a degenerate game the branch may creep along a continuum of
+    equilibria, where the extrapolation never settles, and any point of it is the answer.
     """
     dist = float(np.abs(q - p).max())
     if dist <= 1e-9:
         return True
     if dist > _POLISH_RADIUS or t[K] <= 0:
         return False
+    if lam >= _LATE_LAMBDA and lam * dist <= _LATE_GAP:
+        return True
     p_ext = p * (1.0 + lam * t[:K] / t[K])
-    return float(np.abs(q - p_ext).max()) <= 0.2 * dist
+    return float(np.abs(q - p_ext).max()) <= 0.1 * dist
 
 
 def _support_candidate(r: NDArray, lam: float, r_prev: NDArray, lam_prev: float) -> NDArray:
@@ -808,18 +851,26 @@ def _split_support(sys: Any, mask: NDArray) -> list[NDArray]:
     return [np.flatnonzero(mask[s]) for s in sys.slices]
 
 
-def _newton(fun: Any, z0: NDArray, ftol: float, maxit: int = 20) -> NDArray | None:
+def _newton(
+    fun: Any, z0: NDArray, ftol: float, maxit: int = 20, *, min_norm: bool = False
+) -> NDArray | None:
     """Newton's method on ``fun(z) -> (F, jacobian)`` from a close start; None when it does
-    not reach ``max |F| <= ftol`` (a wrong support usually has no solution at all)."""
+    not reach ``max |F| <= ftol`` (a wrong support usually has no solution at all). With
+    ``min_norm``, the steps are least-squares minimum-norm ones (Gauss-Newton), which still
+    converge to a nearby solution when the solutions form a continuum (a degenerate game:
+    singular Jacobian)."""
     z = z0
     F, jac = fun(z)
     fn = float(np.abs(F).max())
     for _ in range(maxit):
         if fn <= ftol:
             return z
-        step = _lapack_solve(jac, -F[:, None])
-        if step is None:
-            return None
+        if min_norm:
+            step = np.linalg.lstsq(jac, -F[:, None], rcond=1e-10)[0]
+        else:
+            step = _lapack_solve(jac, -F[:, None])
+            if step is None:
+                return None
         z = z + step[:, 0]
         F, jac = fun(z)
         fn_new = float(np.abs(F).max())
@@ -899,6 +950,8 @@ def _polish(
         z0 = np.concatenate([q0, v0])
         ftol = max(tol * 1e-2, 1e-13)
         z = _newton(fun, z0, ftol)
+        if z is None and final:
+            z = _newton(fun, z0, ftol, min_norm=True)
         if z is None and final:
             # the slower but more forgiving MINPACK solvers, for degenerate systems
             for method in ("hybr", "lm"):
