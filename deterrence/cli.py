@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._json import jsonable
 from .errors import DeterrenceError
 
 __all__ = ["SUBCOMMANDS", "main"]
@@ -70,23 +71,9 @@ def result_to_json(res: Any, game: Any) -> dict[str, Any]:
         "complete": res.complete,
         "converged": res.converged,
         "message": res.message,
-        "parameters": {k: _jsonable(v) for k, v in res.parameters.items()},
+        "parameters": {k: jsonable(v) for k, v in res.parameters.items()},
         "equilibria": [_equilibrium_json(e) for e in res.equilibria],
     }
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, str | int | float | bool) or v is None:
-        return v
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    return repr(v)
 
 
 def format_result(res: Any, game: Any) -> str:
@@ -214,6 +201,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         msg = " ".join(str(exc).split())
         print(f"deterrence {args.command}: error: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(
             f"deterrence {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(

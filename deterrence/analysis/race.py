@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._json import jsonable
 from .._validation import check_choice, check_int, check_real
 from ..dynamics.best_response import best_response_dynamics
 from ..errors import DeterrenceError, UnsupportedGameError
@@ -259,7 +260,7 @@ class RaceReport:
             "mixed_violence": self.mixed_violence,
             "mixed_designations": self.mixed_designations,
             "notes": list(self.notes),
-            "parameters": {k: _jsonable(v) for k, v in self.parameters.items()},
+            "parameters": {k: jsonable(v) for k, v in self.parameters.items()},
         }
 
     def summary(self, context: str = "") -> str:
@@ -374,20 +375,6 @@ _VERDICT_TEXT = {
 
 def _finite_or_none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _jsonable(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        return v.item()
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    if isinstance(v, str | int | float | bool) or v is None:
-        return v
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    return repr(v)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -757,7 +744,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
                            "description": model.description}
         out["thresholds"] = [t if isinstance(t, str) else t.to_dict() for t in thresholds]
         out["framing_gains"] = None if gains is None else gains.to_dict(orient="records")
-        print(json.dumps(out, indent=2, default=_jsonable, allow_nan=False))
+        print(json.dumps(out, indent=2, default=jsonable, allow_nan=False))
         return 0
     desc = [ln for ln in model.describe().splitlines() if not ln.startswith("rule: ")]
     context = "\n".join(desc[1:] if model.title else desc)
