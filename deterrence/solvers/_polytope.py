@@ -81,16 +81,32 @@ class Polytope:
 
 @dataclass(frozen=True, kw_only=True)
 class VertexSet:
-    """The vertices of a polytope with their label (tight-constraint) masks."""
+    """The vertices of a polytope with their labels (tight constraints).
+
+    The labels are stored either as boolean ``masks`` (lex route) or, for a simple
+    polytope, as the ``tight`` constraint indices of each vertex (Qhull route); use
+    :meth:`masks_of`.
+    """
 
     coords: NDArray[np.float64]  # (V, d)
-    masks: NDArray[np.bool_]  # (V, K)
-    keys: NDArray  # (V,) packed masks, sorted ascending, unique
-    degenerate: bool  # some vertex has more than d tight constraints
-    route: str  # "qhull" or "lex"
-    n_bases: int  # lex-feasible bases visited (lex route) or 0
-    complete: bool  # the search ran to the end and every numerical check passed
+    keys: NDArray  # (V,) packed label sets, sorted ascending, unique
+    n_labels: int  # K
+    masks: NDArray[np.bool_] | None = None  # (V, K)
+    tight: NDArray[np.intp] | None = None  # (V, d): simple vertices only
+    origin: int = -1  # index of the vertex z = 0 (-1 if absent)
+    degenerate: bool = False  # some vertex has more than d tight constraints
+    route: str = "lex"  # "qhull" or "lex"
+    n_bases: int = 0  # lex-feasible bases visited (lex route) or 0
+    complete: bool = True  # the search ran to the end and every numerical check passed
     message: str = ""
+
+    def masks_of(self, idx: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Label masks of the vertices ``idx``, shape ``(len(idx), K)``."""
+        if self.masks is not None:
+            return self.masks[idx]
+        out = np.zeros((len(idx), self.n_labels), dtype=bool)
+        np.put_along_axis(out, self.tight[idx], True, axis=1)
+        return out
 
 
 def _scale_unit(M: NDArray) -> NDArray:
@@ -330,6 +346,7 @@ def _enumerate_lex(poly: Polytope, tol: float, max_bases: int) -> VertexSet:
     masks = masks[idx]
     coords = x[idx]
     degenerate = bool((masks.sum(axis=1) > d).any())
+    origin = np.flatnonzero(keys == pack_masks(_masks_of_bases(poly.start[None, :], K))[0])
     msgs = []
     if truncated:
         msgs.append(f"stopped after max_bases={max_bases} lex-feasible bases")
@@ -341,6 +358,8 @@ def _enumerate_lex(poly: Polytope, tol: float, max_bases: int) -> VertexSet:
         coords=coords,
         masks=masks,
         keys=keys,
+        n_labels=K,
+        origin=int(origin[0]) if origin.size else -1,
         degenerate=degenerate,
         route="lex",
         n_bases=n_bases,
@@ -383,18 +402,18 @@ def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
 
     The vertices of ``{z : G z <= h}`` are the facets of the convex hull of the polar
     points ``G_l / (h_l - G_l c)`` about an interior point ``c``. The certificate: every
-    facet's ``d`` points (Qhull's simplex) are exactly the constraints tight at its vertex,
+    vertex has exactly ``d`` tight constraints, namely the ``d`` points of its Qhull facet,
     and dropping any one of them (an edge) leaves a set shared by exactly one other vertex.
     """
     from scipy.spatial import ConvexHull, QhullError
 
     G, h = poly.G, poly.h
-    d = G.shape[1]
-    if d < 2 or _likely_degenerate(poly, tol):
+    K, d = G.shape
+    if d < 2 or K > _INT_KEY_BITS or _likely_degenerate(poly, tol):
         return None
     c = _interior_point(poly)
     try:
-        hull = ConvexHull(G / (h - G @ c)[:, None])
+        hull = ConvexHull(G / (h - G @ c)[:, None], qhull_options=_QHULL_OPTIONS)
     except (QhullError, ValueError):
         return None
     eq = hull.equations
@@ -404,39 +423,43 @@ def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
     if not slack.min() >= -tol:  # (also catches NaN)
         return None
     masks = np.abs(slack) <= tol
-    simplex = np.zeros_like(masks)
-    np.put_along_axis(simplex, hull.simplices, True, axis=1)
-    if not np.array_equal(masks, simplex):
+    if not (masks.sum(axis=1) == d).all():
         return None  # a degenerate (or numerically ambiguous) vertex: use the lex route
     keys = pack_masks(masks)
-    order = np.argsort(keys)
-    keys, masks, pts = keys[order], masks[order], pts[order]
-    V = keys.size
-    if V > 1 and not (keys[1:] != keys[:-1]).all():
-        return None  # the same vertex twice: a merged (degenerate) facet
+    weights = np.left_shift(np.int64(1), np.arange(K, dtype=np.int64))
+    bits = weights[hull.simplices]  # (V, d)
+    if not np.array_equal(keys, bits.sum(axis=1)):
+        return None  # the tight constraints are not exactly the facet's points
     # edges: drop each tight constraint of each vertex; in a simple polytope each such
     # ridge is shared by exactly two vertices (the two ends of the edge)
-    vi, li = np.nonzero(masks)
-    if keys.dtype == np.int64:
-        ridge = keys[vi] - (np.int64(1) << li.astype(np.int64))
-    else:
-        rm = masks[vi]
-        rm[np.arange(vi.size), li] = False
-        ridge = pack_masks(rm)
+    ridge = (keys[:, None] - bits).ravel()
     ridge.sort()
-    if ridge.size != V * d or not (ridge[0::2] == ridge[1::2]).all():
+    if not (ridge[0::2] == ridge[1::2]).all():
         return None
     if ridge.size > 2 and not (ridge[2::2] != ridge[1:-1:2]).all():
         return None  # some ridge shared by four or more vertices
+    order = np.argsort(keys)
+    keys = keys[order]
+    if keys.size > 1 and not (keys[1:] != keys[:-1]).all():
+        return None  # the same vertex twice: a merged (degenerate) facet
+    pts, tight = pts[order], hull.simplices[order].astype(np.intp)
+    origin = np.flatnonzero(keys == weights[poly.start].sum())
     return VertexSet(
         coords=pts,
-        masks=masks,
         keys=keys,
+        n_labels=K,
+        tight=tight,
+        origin=int(origin[0]) if origin.size else -1,
         degenerate=False,
         route="qhull",
         n_bases=0,
         complete=True,
     )
+
+
+#: Qhull options: no facet merging (a precision problem raises, and the lexicographic
+#: route takes over; a merged facet would be rejected by the certificate anyway).
+_QHULL_OPTIONS = "Q0"
 
 
 def enumerate_vertices(
@@ -457,26 +480,28 @@ def match_vertices(
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """All pairs ``(i, j)`` of a vertex of ``P`` and a vertex of ``Q``, other than the
     origin pair, whose labels cover every label; returned as two index arrays."""
-    K = VP.masks.shape[1]
-    nzP = ~VP.masks[:, : VP.coords.shape[1]].all(axis=1)  # x != 0
-    K_m = VP.coords.shape[1]
-    nzQ = ~VQ.masks[:, K_m:].all(axis=1)  # y != 0
-    iP, iQ = np.flatnonzero(nzP), np.flatnonzero(nzQ)
+    K = VP.n_labels
+    iP = (
+        np.delete(np.arange(VP.keys.size), VP.origin) if VP.origin >= 0 else np.arange(VP.keys.size)
+    )
+    iQ = (
+        np.delete(np.arange(VQ.keys.size), VQ.origin) if VQ.origin >= 0 else np.arange(VQ.keys.size)
+    )
     if iP.size == 0 or iQ.size == 0:
         return np.empty(0, np.intp), np.empty(0, np.intp)
+    int_keys = VP.keys.dtype == np.int64 and VQ.keys.dtype == np.int64
+    full = np.int64((1 << K) - 1) if int_keys else None
     if not (VP.degenerate or VQ.degenerate):
         # each vertex has exactly d labels: the partner's label set is the complement
-        want = pack_masks(~VP.masks[iP])
-        keysQ = VQ.keys[iQ]
-        order = np.argsort(keysQ)
-        pos = np.searchsorted(keysQ[order], want)
-        pos = np.minimum(pos, order.size - 1)
-        hit = keysQ[order][pos] == want
-        return iP[hit], iQ[order[pos[hit]]]
+        want = full ^ VP.keys[iP] if int_keys else pack_masks(~VP.masks_of(iP))
+        keysQ = VQ.keys[iQ]  # sorted ascending
+        pos = np.minimum(np.searchsorted(keysQ, want), keysQ.size - 1)
+        hit = keysQ[pos] == want
+        return iP[hit], iQ[pos[hit]]
     outP, outQ = [], []
-    if VP.keys.dtype == np.int64 and VQ.keys.dtype == np.int64:
+    if int_keys:
         # labels as bit sets: y's missing labels must all be labels of x
-        need = np.int64((1 << K) - 1) ^ VQ.keys[iQ]
+        need = full ^ VQ.keys[iQ]
         kP = VP.keys[iP]
         rows = max(1, block // iQ.size)
         for lo in range(0, iP.size, rows):
@@ -484,13 +509,13 @@ def match_vertices(
             outP.append(iP[lo + a])
             outQ.append(iQ[b])
         return np.concatenate(outP), np.concatenate(outQ)
-    mP = np.packbits(VP.masks[iP], axis=1)
-    mQ = np.packbits(VQ.masks[iQ], axis=1)
-    full = np.packbits(np.ones(K, dtype=bool))
+    mP = np.packbits(VP.masks_of(iP), axis=1)
+    mQ = np.packbits(VQ.masks_of(iQ), axis=1)
+    allk = np.packbits(np.ones(K, dtype=bool))
     rows = max(1, block // max(1, iQ.size * mP.shape[1]))
     for lo in range(0, iP.size, rows):
         sl = slice(lo, lo + rows)
-        a, b = np.nonzero(((mP[sl, None, :] | mQ[None, :, :]) == full).all(axis=2))
+        a, b = np.nonzero(((mP[sl, None, :] | mQ[None, :, :]) == allk).all(axis=2))
         outP.append(iP[sl][a])
         outQ.append(iQ[b])
     return np.concatenate(outP), np.concatenate(outQ)

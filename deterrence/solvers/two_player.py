@@ -197,14 +197,15 @@ def vertex_enumeration(
 
     m, n = A.shape
     rows, cols = _undominated(A, B, tol * max(float(np.ptp(A)), float(np.ptp(B)), 1.0))
-    Ar, Br = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
+    reduced = rows.size < m or cols.size < n
+    Ar, Br = (A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]) if reduced else (A, B)
     P, Q = _pt.best_response_polytopes(Ar, Br)
     VP = _pt.enumerate_vertices(P, tol=tol, route=route, max_bases=max_bases)
     VQ = _pt.enumerate_vertices(Q, tol=tol, route=route, max_bases=max_bases)
     iP, iQ = _pt.match_vertices(VP, VQ)
-    xs, ys = np.zeros((iP.size, m)), np.zeros((iQ.size, n))
-    xs[:, rows] = _normalise(_polished(P, VP, iP))
-    ys[:, cols] = _normalise(_polished(Q, VQ, iQ))
+    xs, ys = _normalise(_polished(P, VP, iP)), _normalise(_polished(Q, VQ, iQ))
+    if reduced:  # the removed strategies get probability 0
+        xs, ys = _embed(xs, rows, m), _embed(ys, cols, n)
     degenerate = VP.degenerate or VQ.degenerate
 
     eqs, keep = _equilibria(g, xs, ys, _regret_tol(A, B, tol))
@@ -217,12 +218,9 @@ def vertex_enumeration(
 
     details: dict[str, Any] = {
         "degenerate": degenerate,
-        "n_vertices": (len(VP.keys), len(VQ.keys)),
+        "n_vertices": (VP.keys.size, VQ.keys.size),
         "routes": (VP.route, VQ.route),
-        "dominated": (
-            tuple(int(i) for i in np.setdiff1d(np.arange(m), rows)),
-            tuple(int(j) for j in np.setdiff1d(np.arange(n), cols)),
-        ),
+        "dominated": (_complement(rows, m), _complement(cols, n)),
     }
     components, continua, subsets = _components(pairs, degenerate)
     details.update(components=components, continua=continua, nash_subsets=subsets)
@@ -241,7 +239,7 @@ def vertex_enumeration(
             f"(connected components with {sizes} extreme equilibria; every convex "
             "combination within a Nash subset is an equilibrium)"
         )
-    if rows.size < m or cols.size < n:
+    if reduced:
         msgs.append(
             f"{m - rows.size} row(s) and {n - cols.size} column(s) removed by iterated "
             "strict dominance (never played in any equilibrium)"
@@ -619,8 +617,8 @@ def _undominated(
     equilibria and the same components; its polytopes are smaller.
     """
     rows, cols = np.arange(A.shape[0]), np.arange(B.shape[1])
+    Ar, Br = A, B
     while True:
-        Ar, Br = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
         # dom[k, i]: row k beats row i by more than margin against every surviving column
         row_dom = (Ar[:, None, :] > Ar[None, :, :] + margin).all(axis=2).any(axis=0)
         col_dom = (Br.T[:, None, :] > Br.T[None, :, :] + margin).all(axis=2).any(axis=0)
@@ -631,23 +629,45 @@ def _undominated(
             rows = rows[~row_dom]
         else:
             cols = cols[~col_dom]
+        Ar, Br = A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]
+
+
+def _embed(z: NDArray, kept: NDArray[np.intp], size: int) -> NDArray:
+    out = np.zeros((z.shape[0], size))
+    out[:, kept] = z
+    return out
+
+
+def _complement(kept: NDArray[np.intp], size: int) -> tuple[int, ...]:
+    if kept.size == size:
+        return ()
+    mask = np.ones(size, dtype=bool)
+    mask[kept] = False
+    return tuple(int(i) for i in np.flatnonzero(mask))
 
 
 def _polished(poly: _pt.Polytope, vs: _pt.VertexSet, idx: NDArray[np.intp]) -> NDArray:
     """Coordinates of the chosen vertices, re-solved from their tight constraints when
     there are exactly ``d`` of them, with the coordinates of unused actions set to 0."""
     d = poly.dim
+    # coordinate set to zero by each constraint (the sign constraints -z_i <= 0), else -1
+    zero_coord = np.full(poly.n_labels, -1, dtype=np.intp)
+    sign_rows = np.flatnonzero(poly.h == 0.0)
+    zero_coord[sign_rows] = np.argmax(poly.G[sign_rows] < 0, axis=1)
+    if vs.tight is not None:
+        tight = vs.tight[idx]
+        coords = _pt.basic_solution(poly, tight)
+        r, c = np.nonzero(zero_coord[tight] >= 0)
+        coords[r, zero_coord[tight[r, c]]] = 0.0
+        return coords
     coords = vs.coords[idx].copy()
-    masks = vs.masks[idx]
+    masks = vs.masks_of(idx)
     simple = masks.sum(axis=1) == d
     if simple.any():
         tight = np.nonzero(masks[simple])[1].reshape(-1, d)
         coords[simple] = _pt.basic_solution(poly, tight)
-    # the sign constraints -z_i <= 0 are the rows with h == 0
-    zero_rows = np.flatnonzero(poly.h == 0.0)
-    coord_of_row = np.argmax(poly.G[zero_rows] < 0, axis=1)
-    hit = masks[:, zero_rows]
-    coords[:, coord_of_row] = np.where(hit, 0.0, coords[:, coord_of_row])
+    hit = masks[:, sign_rows]
+    coords[:, zero_coord[sign_rows]] = np.where(hit, 0.0, coords[:, zero_coord[sign_rows]])
     return coords
 
 
