@@ -1,11 +1,11 @@
 """Symmetric equilibria through the structured oracle, beside what pygambit needs.
 
-The game is the "most violent pays" contest of ``tests/test_symmetric.py``
-(``MostViolentContest``): N organisations choose a violence level in ``linspace(0, 1,
-levels)``; ``u_i = v_i - 1.0 * P(i designated)``, the most violent designated, ties split.
-At N = 6 with 11 levels it has no pure equilibrium (checked on the dense table in the
-tests). Its oracle is exact and polynomial in N and the number of levels; it never builds
-the table.
+The game is the "most violent pays" contest built by the library's targeting model,
+``dt.TargetingModel(n_orgs=N, levels=linspace(0, 1, levels), benefit=1, penalty=1,
+rule=dt.MostViolent(floor=-1.0))``: ``u_i = v_i - P(i designated)``, the most violent
+designated, ties split. At N = 6 with 11 levels it has no pure equilibrium (checked on the
+dense table in benchmarks/test_bench_contest.py). Its oracle is exact and polynomial in N
+and the number of levels; it never builds the table.
 
 Inputs (one benchmark group each):
 
@@ -27,9 +27,6 @@ Full run (prints a table at the end)::
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,18 +37,15 @@ _FASTEST: dict[tuple[str, str], float] = {}
 
 
 @functools.cache
-def _contest_class():
-    path = Path(__file__).resolve().parents[1] / "tests" / "test_symmetric.py"
-    spec = importlib.util.spec_from_file_location("_deterrence_bench_contest", path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses in the module look themselves up there
-    spec.loader.exec_module(mod)
-    return mod.MostViolentContest
-
-
-@functools.cache
 def _contest(N: int, levels: int):
-    return _contest_class()(N, np.linspace(0.0, 1.0, levels), benefit=1.0, penalty=1.0)
+    model = dt.TargetingModel(
+        n_orgs=N,
+        levels=np.linspace(0.0, 1.0, levels),
+        benefit=1.0,
+        penalty=1.0,
+        rule=dt.MostViolent(floor=-1.0),
+    )
+    return model.game()
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._json import jsonable
+from ._report import jsonable, text_table
 from .errors import DeterrenceError
 
 __all__ = ["SUBCOMMANDS", "main"]
@@ -104,11 +104,7 @@ def format_result(res: Any, game: Any) -> str:
         cells.append(", ".join(f"{v:.6g}" for v in eq.payoffs))
         cells.append(f"{eq.regret:.1e}")
         rows.append(cells)
-    widths = [max(len(r[c]) for r in [headers, *rows]) for c in range(len(headers))]
-    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-    lines.append(fmt.format(*headers))
-    lines.append(fmt.format(*("-" * w for w in widths)))
-    lines.extend(fmt.format(*r) for r in rows)
+    lines.append(text_table(headers, rows))
     return "\n".join(lines)
 
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._json import jsonable
+from .._report import jsonable, text_table
 from .._validation import check_choice, check_int, check_real
 from ..dynamics.best_response import best_response_dynamics
 from ..errors import DeterrenceError, UnsupportedGameError
@@ -298,7 +298,7 @@ class RaceReport:
         )
         lines.append("")
         df = self.to_dataframe()
-        lines.append(_table(
+        lines.append(text_table(
             ["organization", "status quo", "policy", "change", "P(designated)", "penalty",
              "max gain", "payoff before", "after"],
             [[r.organization, f"{r.baseline_level:.3g}", f"{r.policy_level:.3g}",
@@ -375,14 +375,6 @@ _VERDICT_TEXT = {
 
 def _finite_or_none(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(r[c])) for r in [headers, *rows]) for c in range(len(headers))]
-    fmt = "  ".join(f"{{:>{w}}}" if c else f"{{:<{w}}}" for c, w in enumerate(widths))
-    out = [fmt.format(*headers), fmt.format(*("-" * w for w in widths))]
-    out += [fmt.format(*r) for r in rows]
-    return "\n".join(out)
 
 
 def _eq_text(res: NashResult | None, levels: Sequence[NDArray]) -> str:
@@ -759,7 +751,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if gains is not None:
         print()
         print("false flags: who gains (outcome with the framing matrix minus without):")
-        print(_table(
+        print(text_table(
             ["organization", "payoff gain", "P(designated) with", "without"],
             [[r.organization, f"{r.payoff_gain:+.4g}", f"{r.designation_with_framing:.3f}",
               f"{r.designation_without:.3f}"] for r in gains.itertuples()],

@@ -51,6 +51,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import optimize
 from scipy.special import ndtr, ndtri
 
+from .._report import text_table
 from .._validation import check_choice, check_finite_array, check_int, check_real
 from ..errors import DeterrenceError, UnsupportedGameError
 from . import _tipping_sim as _sim
@@ -1263,12 +1264,7 @@ def _run_cli(args: argparse.Namespace) -> int:
         for s in starts:
             cells += [f"{row[f'p_tip_from_{s}']:.2f}", f"{row[f'expected_tip_time_from_{s}']:.4g}"]
         rows.append(cells)
-    widths = [max(len(r[c]) for r in [headers, *rows]) for c in range(len(headers))]
-    fmt = "  ".join(f"{{:>{w}}}" for w in widths)
-    print(fmt.format(*headers))
-    print(fmt.format(*("-" * w for w in widths)))
-    for r in rows:
-        print(fmt.format(*r))
+    print(text_table(headers, rows))
     sys.stdout.flush()
     return 0
 
