@@ -12,6 +12,14 @@ Smoke size (CI, ``--benchmark-disable``): 3 players x 5 actions. Full sizes
 deterrence alone, 5 x 11 (161,051 profiles; pygambit 16.7 took ~263 s to read the payoff
 form and ~86 s the outcome form of that file when measured, so it is left out).
 
+No slow-path cliff (``test_read_cliff``, group ``nfg read cliff``): the same payoff file,
+clean, with one rational (``1/3``) as its last payoff, and with one bad token (``1x3``) as
+its last payoff (refused with its line and column). ``extra_info["x_clean"]`` is each
+variant's time over the clean file's. Smoke size: a 2 x 5 x 5 x 5 file; full size: the
+4 x 11 x 11 x 11 table (21,296 payoffs). Measured on the 2-core dev machine (best of 5):
+clean 1.6 ms, one rational 3.5 ms (2.2x), one bad token 1.7 ms (1.1x); before the bulk
+path: 230 ms and 204 ms (~140x).
+
 Full run::
 
     DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_nfg.py --benchmark-enable
@@ -87,3 +95,46 @@ def test_write(benchmark, n, k, form, who):
         theirs = gbt.read_nfg(io.StringIO(_text(n, k, "outcome")))
         text = benchmark(theirs.to_nfg)
         assert np.array_equal(dt.read_nfg(text).payoffs, game.payoffs)
+
+
+# ---------------------------------------------------------------- no slow-path cliff
+CLIFF_SHAPES = [
+    pytest.param((2, 5, 5, 5), id="2x5x5x5"),
+    pytest.param((4, 11, 11, 11), id="4x11x11x11", marks=pytest.mark.full_only),
+]
+_CLIFF_FASTEST: dict[tuple[tuple[int, ...], str], float] = {}
+
+
+@functools.lru_cache(maxsize=2)
+def _cliff_texts(shape: tuple[int, ...]) -> dict[str, str]:
+    clean = dt.write_nfg(catalog.random_game(shape, rng=7, integer=True), form="payoff")
+    head, _, _last = clean.rstrip("\n").rpartition(" ")
+    return {"clean": clean, "rational": f"{head} 1/3\n", "bad": f"{head} 1x3\n"}
+
+
+@pytest.mark.parametrize("variant", ["clean", "rational", "bad"])
+@pytest.mark.parametrize("shape", CLIFF_SHAPES)
+def test_read_cliff(benchmark, bench_min, shape, variant):
+    text = _cliff_texts(shape)[variant]
+    benchmark.group = f"nfg read cliff {'x'.join(map(str, shape))}"
+    if variant == "bad":
+        def read_bad():
+            with pytest.raises(dt.NfgFormatError) as info:
+                dt.read_nfg(text)
+            return info.value
+
+        err = benchmark(read_bad)
+        last_line = text.rstrip("\n").rsplit("\n", 1)[-1]
+        assert (err.line, err.column) == (text.count("\n"), last_line.rindex("1x3") + 1)
+        assert "bad number '1x3'" in str(err)
+    else:
+        game = benchmark(dt.read_nfg, text)
+        assert game.shape == shape
+        if variant == "rational":
+            assert game.payoffs[(-1, *(k - 1 for k in shape))] == 1 / 3
+    fastest = bench_min(benchmark)
+    if fastest is not None:
+        _CLIFF_FASTEST[(shape, variant)] = fastest
+        base = _CLIFF_FASTEST.get((shape, "clean"))
+        if base:
+            benchmark.extra_info["x_clean"] = fastest / base

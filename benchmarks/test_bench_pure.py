@@ -215,3 +215,39 @@ def test_pure_summary(capsys):
         assert t[ours] <= 4 * t["read-once-max"]
         if t["pygambit-enumpure_solve"] is not None:
             assert t["pygambit-enumpure_solve"] >= 50 * t[ours]
+
+
+# ------------------------------------------------------------------ targeting games, no table
+#: Structured pure enumeration of targeting games (issue 14 item 5). ``structured``: the
+#: branch-and-bound / multiset search of ``deterrence.solvers._pure_structured`` (no table);
+#: ``dense``: the same game's table built and screened (``route="dense"``; full runs only,
+#: it builds the 1.77 M-profile table). The 10 x 11 game (2.6e10 profiles) has no dense
+#: contender: its table would take 2 TB.
+_TARGETING_FASTEST: dict[tuple[str, str], float] = {}
+TARGETING = {
+    "default-6x11": lambda: dt.load_scenario("default"),
+    "identical-10x11": lambda: dt.TargetingModel(
+        n_orgs=10, levels=np.linspace(0.0, 1.0, 11), penalty=2.0
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["structured", pytest.param("dense", marks=pytest.mark.full_only)],
+)
+@pytest.mark.parametrize("name", list(TARGETING))
+def test_targeting_pure(benchmark, bench_min, name, route):
+    if route == "dense" and name.startswith("identical"):
+        pytest.skip("no table of 2.6e10 profiles")
+    benchmark.group = f"targeting pure {name}"
+    game = TARGETING[name]().game()
+    res = benchmark(dt.solve, game, method="pure", route=route)
+    assert res.complete
+    assert all(e.regret <= 1e-9 for e in res)
+    benchmark.extra_info.update(
+        profiles=game.n_profiles,
+        equilibria=len(res),
+        evaluated=res.details.get("profiles_evaluated"),
+    )
+    _TARGETING_FASTEST[(name, route)] = bench_min(benchmark)

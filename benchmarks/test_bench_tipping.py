@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 import deterrence as dt
-from deterrence.analysis._tipping_chain import _stationary
+from deterrence.analysis.tipping_chain import _stationary
 
 FULL = os.environ.get("DETERRENCE_BENCH_FULL") == "1"
 N_CAPS, RUNS, PERIODS = (100, 10, 20_000) if FULL else (10, 4, 2_000)
@@ -40,8 +40,9 @@ CAPS = np.linspace(0.0, 60.0, N_CAPS)
 SEED = 2024
 
 
-def agent_level(model: dt.TippingModel, caps: np.ndarray, runs: int, periods: int,
-                burn_in: int, seed: int) -> np.ndarray:
+def agent_level(
+    model: dt.TippingModel, caps: np.ndarray, runs: int, periods: int, burn_in: int, seed: int
+) -> np.ndarray:
     """Baseline: every agent draws its own gain and every violator its own capture."""
     rng = np.random.default_rng(seed)
     r = np.repeat(caps, runs)
@@ -63,8 +64,9 @@ def agent_level(model: dt.TippingModel, caps: np.ndarray, runs: int, periods: in
 
 
 def _ours(executor=None):
-    return dt.simulate_tipping(MODEL, capacity=CAPS, runs=RUNS, periods=PERIODS, start="high",
-                               rng=SEED, executor=executor)
+    return dt.simulate_tipping(
+        MODEL, capacity=CAPS, runs=RUNS, periods=PERIODS, start="high", rng=SEED, executor=executor
+    )
 
 
 GROUP = f"tipping-sweep-{N_CAPS}caps-{RUNS}runs-{PERIODS}periods"
@@ -91,8 +93,9 @@ def test_bench_sweep_two_processes(benchmark):
 @pytest.mark.peer
 @pytest.mark.benchmark(group=GROUP)
 def test_bench_sweep_agent_level_baseline(benchmark):
-    means = benchmark.pedantic(agent_level, args=(MODEL, CAPS, RUNS, PERIODS, PERIODS // 10,
-                                                  SEED), rounds=1, iterations=1)
+    means = benchmark.pedantic(
+        agent_level, args=(MODEL, CAPS, RUNS, PERIODS, PERIODS // 10, SEED), rounds=1, iterations=1
+    )
     ours = _ours().mean_violations
     # same model: the long-run means agree up to Monte Carlo noise, except inside the
     # bistable band, where the time to tip is itself random
@@ -108,9 +111,11 @@ def test_ratio_report():
     t0 = time.perf_counter()
     agent_level(MODEL, CAPS, RUNS, PERIODS, PERIODS // 10, SEED)
     t_base = time.perf_counter() - t0
-    print(f"\n[bench tipping] {N_CAPS} capacities x {RUNS} runs x {PERIODS} periods, n=100: "
-          f"deterrence {t_ours:.2f}s, agent-level numpy {t_base:.2f}s, "
-          f"ratio {t_base / t_ours:.1f}x")
+    print(
+        f"\n[bench tipping] {N_CAPS} capacities x {RUNS} runs x {PERIODS} periods, n=100: "
+        f"deterrence {t_ours:.2f}s, agent-level numpy {t_base:.2f}s, "
+        f"ratio {t_base / t_ours:.1f}x"
+    )
     if FULL:
         assert t_ours < 300  # "minutes", serially, on a shared machine
 

@@ -5,7 +5,10 @@ the ratio is not the luck of one game):
 
 * ``random KxK``: 5 games with payoffs uniform on [0, 1) (nondegenerate almost surely);
 * ``ties KxK``: 5 games with integer payoffs in {0, 1, 2} (degenerate: ties, continua);
-* ``lemke-howson KxK``: 5 random games, Lemke-Howson from every label.
+* ``lemke-howson KxK``: 5 random games, Lemke-Howson from every label;
+* ``lh-single KxK``: 5 random games, one Lemke-Howson path (label 0), ours
+  (``dt.lemke_howson(g, initial_label=0)``) against QuantEcon's ``lemke_howson(g,
+  init_pivot=0)``.
 
 Contenders for all equilibria:
 
@@ -20,8 +23,14 @@ Contenders for all equilibria:
   game only (15-30 s); times are compared per game.
 
 Smoke sizes (CI, ``--benchmark-disable``): 5 x 5. Full sizes (``DETERRENCE_BENCH_FULL=1``):
-8 x 8, 10 x 10, 12 x 12 random, 8 x 8 and 10 x 10 with ties, Lemke-Howson at 10 x 10.
-Every contender's answer is checked against ours, outside the timed part.
+8, 10, 12, 14 and 16 random (pygambit and our lexicographic route up to 12, nashpy up to
+10), 8 x 8 and 10 x 10 with ties, Lemke-Howson at 10 x 10 and 16 x 16. Every contender's
+answer is checked against ours, outside the timed part.
+
+``test_vertex_enumeration_per_seed`` times ours and QuantEcon's ``vertex_enumeration``
+game by game, interleaved (fastest of a few calls each), and prints the median over the
+seeds of QuantEcon time / our time at every size: the acceptance figure (>= 1 at every
+size from 5 x 5 to 16 x 16).
 
 Full run (prints a ratio table at the end)::
 
@@ -46,6 +55,8 @@ INPUTS = [
     ("random", 8, True),
     ("random", 10, True),
     ("random", 12, True),
+    ("random", 14, True),
+    ("random", 16, True),
     ("ties", 8, True),
     ("ties", 10, True),
 ]
@@ -57,6 +68,8 @@ CONTENDERS = [
     "nashpy-support_enumeration",
 ]
 LH_INPUTS = [(5, False), (10, True)]
+LH_SINGLE_INPUTS = [(5, False), (10, True), (16, True)]
+PER_SEED_SIZES = [(5, False), (8, True), (10, True), (12, True), (14, True), (16, True)]
 LH_CONTENDERS = ["deterrence-lemke_howson", "quantecon-lemke_howson", "nashpy-lemke_howson"]
 
 #: (input id, contender) -> fastest round in seconds
@@ -115,10 +128,12 @@ def test_all_equilibria(benchmark, bench_min, full_run, inp, contender):
     benchmark.extra_info.update(kind=kind, size=k, games=len(games))
 
     if contender == "deterrence-support":
-        res = benchmark(_ours, games)
+        res = benchmark.pedantic(_ours, (games,), rounds=3) if k >= 14 else benchmark(_ours, games)
         assert all(r.complete and r.max_regret <= 1e-9 for r in res)
     elif contender == "deterrence-lex":
-        res = benchmark(_ours, games, "lex")
+        if k > 12:
+            pytest.skip("lexicographic route: seconds a game beyond 12 x 12")
+        res = benchmark.pedantic(_ours, (games, "lex"), rounds=1 if k >= 12 else 3)
         for r, s in zip(res, ours, strict=True):
             assert r.complete and all(_same(_as_set(tuple(e.strategies) for e in r), s))
     elif contender == "quantecon-vertex_enumeration":
@@ -132,13 +147,15 @@ def test_all_equilibria(benchmark, bench_min, full_run, inp, contender):
         def run():
             return [vertex_enumeration(g) for g in qgames]
 
-        res = benchmark(run)
+        res = benchmark.pedantic(run, rounds=3) if k >= 14 else benchmark(run)
         found = [_same(_as_set(r), s) for r, s in zip(res, ours, strict=True)]
         benchmark.extra_info["same_set_as_ours"] = all(a and b for a, b in found)
         if kind == "random":
             assert all(a and b for a, b in found)
     elif contender == "pygambit-enummixed_solve":
         gbt = pytest.importorskip("pygambit", reason="pygambit (test extra) is not installed")
+        if k > 12:
+            pytest.skip("pygambit enummixed: minutes a game beyond 12 x 12")
         benchmark.extra_info["pygambit"] = gbt.__version__
         ggames = [gbt.Game.from_arrays(A, B) for A, B in games]
 
@@ -182,6 +199,107 @@ def test_all_equilibria(benchmark, bench_min, full_run, inp, contender):
     if fastest is not None:
         _FASTEST[(iid, contender)] = fastest / len(games)
         benchmark.extra_info["seconds_per_game"] = fastest / len(games)
+
+
+def _interleaved_min(fa, fb, reps: int) -> tuple[float, float]:
+    """Fastest of ``reps`` calls of each, alternating, so that both see the same load."""
+    import time
+
+    ta, tb = [], []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fa()
+        ta.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        fb()
+        tb.append(time.perf_counter() - t)
+    return min(ta), min(tb)
+
+
+#: size -> (median over seeds of QuantEcon time / our time, our median, QuantEcon median)
+_PER_SEED: dict[int, tuple[float, float, float]] = {}
+
+
+@pytest.mark.parametrize(
+    "k",
+    [
+        pytest.param(
+            k,
+            id=f"{k}x{k}",
+            marks=[pytest.mark.full_only] if full else [],
+        )
+        for k, full in PER_SEED_SIZES
+    ],
+)
+def test_vertex_enumeration_per_seed(k, bench_min, benchmark):
+    """Every equilibrium, ours against QuantEcon's numba ``vertex_enumeration``, game by
+    game on the same seeded random games, interleaved; the same sets are asserted."""
+    pytest.importorskip("quantecon", reason="quantecon (test extra) is not installed")
+    from quantecon.game_theory import NormalFormGame, Player, vertex_enumeration
+
+    games = _games("random", k)
+    qgames = [NormalFormGame([Player(A), Player(B.T)]) for A, B in games]
+    ours = [dt.NormalFormGame.from_bimatrix(A, B) for A, B in games]
+    vertex_enumeration(qgames[0])  # numba compilation
+    for g, q in zip(ours, qgames, strict=True):
+        mine = dt.vertex_enumeration(g)
+        assert mine.complete
+        assert all(_same(_as_set(vertex_enumeration(q)), _as_set(e.strategies for e in mine)))
+    benchmark.pedantic(lambda: None, rounds=1)  # timing switch: see bench_min
+    if bench_min(benchmark) is None:
+        return  # --benchmark-disable (CI): agreement only
+    reps = 3 if k >= 14 else (10 if k >= 10 else 50)
+    times = [
+        _interleaved_min(
+            lambda g=g: dt.vertex_enumeration(g), lambda q=q: vertex_enumeration(q), reps
+        )
+        for g, q in zip(ours, qgames, strict=True)
+    ]
+    t = np.array(times)
+    ratio = float(np.median(t[:, 1] / t[:, 0]))
+    _PER_SEED[k] = (ratio, float(np.median(t[:, 0])), float(np.median(t[:, 1])))
+    benchmark.extra_info.update(size=k, quantecon_over_ours_median=ratio)
+
+
+@pytest.mark.parametrize(
+    "k",
+    [
+        pytest.param(k, id=f"{k}x{k}", marks=[pytest.mark.full_only] if full else [])
+        for k, full in LH_SINGLE_INPUTS
+    ],
+)
+def test_lemke_howson_single_path(k, bench_min, benchmark):
+    """One Lemke-Howson path (label 0): ours against QuantEcon's, on the same games; the
+    same end point is asserted."""
+    pytest.importorskip("quantecon", reason="quantecon (test extra) is not installed")
+    from quantecon.game_theory import NormalFormGame, Player, lemke_howson
+
+    games = _games("random", k)
+    qgames = [NormalFormGame([Player(A), Player(B.T)]) for A, B in games]
+    ours = [dt.NormalFormGame.from_bimatrix(A, B) for A, B in games]
+    lemke_howson(qgames[0], init_pivot=0)  # numba compilation
+    for g, q in zip(ours, qgames, strict=True):
+        res = dt.lemke_howson(g, initial_label=0)
+        assert res.converged and res.max_regret <= 1e-9
+        assert all(_same(_as_set([lemke_howson(q, init_pivot=0)]), _as_set([res[0].strategies])))
+    res = benchmark(lambda: [dt.lemke_howson(g, initial_label=0) for g in ours])
+    fastest = bench_min(benchmark)
+    if fastest is None:
+        return
+    t = np.array(
+        [
+            _interleaved_min(
+                lambda g=g: dt.lemke_howson(g, initial_label=0),
+                lambda q=q: lemke_howson(q, init_pivot=0),
+                200,
+            )
+            for g, q in zip(ours, qgames, strict=True)
+        ]
+    )
+    iid = f"lh-single {k}x{k}"
+    _FASTEST[(iid, "deterrence-lemke_howson")] = float(np.median(t[:, 0]))
+    _FASTEST[(iid, "quantecon-lemke_howson")] = float(np.median(t[:, 1]))
+    benchmark.extra_info["ours_over_quantecon_median"] = float(np.median(t[:, 0] / t[:, 1]))
 
 
 @pytest.mark.parametrize("contender", LH_CONTENDERS)
@@ -234,9 +352,12 @@ def test_lemke_howson_all_labels(benchmark, bench_min, inp, contender):
 def test_two_player_summary():
     """Print the ratios measured above (same run, same games); at 10 x 10 random check
     the acceptance floor: within 2x of QuantEcon and at least 40x faster than pygambit."""
-    if not _FASTEST:
+    if not _FASTEST and not _PER_SEED:
         pytest.skip("no timings (run with --benchmark-enable)")
-    lines = ["", "2-player solvers: fastest round per game, and ratios (same run, same games)"]
+    lines = ["", "every equilibrium, per seed: median QuantEcon time / our time"]
+    for k, (r, a, b) in sorted(_PER_SEED.items()):
+        lines.append(f"random {k}x{k}: ours {a * 1e3:.3g} ms, QuantEcon {b * 1e3:.3g} ms, {r:.2f}x")
+    lines += ["", "2-player solvers: fastest round per game, and ratios (same run, same games)"]
     inputs = sorted({iid for iid, _ in _FASTEST})
     for iid in inputs:
         t = {c: v for (i, c), v in _FASTEST.items() if i == iid}

@@ -16,15 +16,11 @@ from __future__ import annotations
 from . import dynamics, games, plotting, solvers
 
 # limited enforcement capacity: compliance game and tipping
-from .analysis.compliance import (
-    ComplianceGame,
-    Unravelling,
-    minimum_deterrent_capacity,
-    unravelling,
-)
+from .analysis.compliance import Unravelling, minimum_deterrent_capacity, unravelling
 
 # the targeting model, the race-to-the-bottom verdict and its critical values
 from .analysis.race import RaceReport, framing_gains, race_to_the_bottom
+from .analysis.report import AnalysisReport, analyze
 from .analysis.thresholds import (
     Threshold,
     critical_noise,
@@ -34,20 +30,16 @@ from .analysis.thresholds import (
     equilibrium_noise,
     equilibrium_penalty,
 )
-from .analysis.tipping import (
-    Crackdown,
+from .analysis.tipping import EnforcementComparison, compare_enforcement
+from .analysis.tipping_chain import TippingChain, markov_chain
+from .analysis.tipping_meanfield import (
     CriticalCapacity,
-    EnforcementComparison,
     MeanField,
-    TippingChain,
-    TippingModel,
-    TippingResult,
-    compare_enforcement,
     critical_capacity,
-    markov_chain,
     mean_field_fixed_points,
-    simulate_tipping,
 )
+from .analysis.tipping_sim import TippingResult, simulate_tipping
+from .calibration import CalibrationResult, calibrate
 from .dynamics import (
     BasinsResult,
     DynamicsResult,
@@ -65,11 +57,13 @@ from .errors import (
     InvalidProfileError,
     NfgFormatError,
     ScenarioError,
+    UnknownOptionError,
     UnsupportedGameError,
 )
 from .games import (
     Game,
     NormalFormGame,
+    SeedLike,
     best_response,
     best_responses,
     catalog,
@@ -80,7 +74,13 @@ from .games import (
 
 # Gambit .nfg files and the catalog of benchmark games
 from .games.nfg import read_nfg, write_nfg
+from .games.stochastic import StochasticGame
+from .analysis.campaign import CampaignResult, run_campaign, solve_campaign
+from .model.campaign import Campaign, Stop
+from .model.networks import Entry, SupplyNetwork, Territory
 from .model import (
+    ComplianceGame,
+    Crackdown,
     Market,
     MostViolent,
     NoisyMostViolent,
@@ -89,26 +89,36 @@ from .model import (
     Proportional,
     TargetingGame,
     TargetingModel,
+    TippingModel,
     TopK,
 )
-from .scenario import available_scenarios, load_scenario
+from .scenario import Scenario, Units, available_scenarios, load_scenario, scenarios
 from .solvers import Equilibrium, NashResult, pure_equilibria, pure_equilibria_gen, solve
 from .solvers.logit import LogitPath, logit_path, solve_logit
+from .solvers.stochastic import StochasticResult, solve_stochastic, stochastic_regret
 from .solvers.symmetric import solve_symmetric
 
 # solvers beyond pure enumeration (all also reachable through dt.solve)
 from .solvers.two_player import lemke_howson, solve_zero_sum, vertex_enumeration
 
-__version__ = "0.1.0"
+# sweeps over scenarios (any executor, checkpoints)
+from .sweeps import sweep
+
+from ._version import __version__
 
 __all__ = [
+    "AnalysisReport",
     "BasinsResult",
+    "CalibrationResult",
+    "Campaign",
+    "CampaignResult",
     "ComplianceGame",
     "Crackdown",
     "CriticalCapacity",
     "DeterrenceError",
     "DynamicsResult",
     "EnforcementComparison",
+    "Entry",
     "Equilibrium",
     "Game",
     "GameTooLargeError",
@@ -126,23 +136,34 @@ __all__ = [
     "Priority",
     "Proportional",
     "RaceReport",
+    "Scenario",
     "ScenarioError",
+    "SeedLike",
+    "StochasticGame",
+    "StochasticResult",
+    "Stop",
+    "SupplyNetwork",
     "TargetingGame",
     "TargetingModel",
+    "Territory",
     "Threshold",
     "TippingChain",
     "TippingModel",
     "TippingResult",
     "TopK",
+    "Units",
+    "UnknownOptionError",
     "Unravelling",
     "UnsupportedGameError",
     "__version__",
+    "analyze",
     "available_scenarios",
     "basins",
     "basins_of_attraction",
     "best_response",
     "best_response_dynamics",
     "best_responses",
+    "calibrate",
     "catalog",
     "compare_enforcement",
     "critical_capacity",
@@ -172,12 +193,18 @@ __all__ = [
     "read_nfg",
     "regret",
     "replicator_dynamics",
+    "run_campaign",
+    "scenarios",
     "simulate_tipping",
     "solve",
+    "solve_campaign",
     "solve_logit",
+    "solve_stochastic",
     "solve_symmetric",
     "solve_zero_sum",
     "solvers",
+    "stochastic_regret",
+    "sweep",
     "unravelling",
     "vertex_enumeration",
     "write_nfg",

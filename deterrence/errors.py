@@ -14,6 +14,7 @@ __all__ = [
     "InvalidProfileError",
     "NfgFormatError",
     "ScenarioError",
+    "UnknownOptionError",
     "UnsupportedGameError",
 ]
 
@@ -32,6 +33,11 @@ class InvalidProfileError(DeterrenceError):
 
 class UnsupportedGameError(DeterrenceError):
     """A solver was asked to solve a game outside its scope (e.g. 3 players for ``lp``)."""
+
+
+class UnknownOptionError(DeterrenceError, TypeError):
+    """An option a solver does not accept (e.g. ``dt.solve(game, bogus=1)``); also a
+    :class:`TypeError`, as Python's own error for an unexpected keyword argument is."""
 
 
 class GameTooLargeError(DeterrenceError):

@@ -4,7 +4,7 @@ A scenario file describes the organizations, the drug market, the announced rule
 baseline rule), attribution errors and false flags. Every field is validated before any
 model is built; a mistake raises :class:`~deterrence.ScenarioError` naming the key path
 (e.g. ``organizations[2].penalty``), the value and what was expected, with a did-you-mean
-for misspelt keys. Shipped presets (``deterrence/scenarios/*.toml``) load by name:
+for misspelt keys. Shipped presets (``deterrence/presets/*.toml``) load by name:
 ``dt.load_scenario("default")``.
 
 Schema (every table optional unless marked)::
@@ -27,7 +27,7 @@ Schema (every table optional unless marked)::
     [rule]                             # the announced rule (required)
     type = "most_violent"              #   most_violent | noisy_most_violent | top_k | priority
                                        #   | proportional | none
-    ties = "split"                     #   most_violent, top_k: split | random | lowest
+    ties = "split"                     #   most_violent, top_k: split | random | lowest | all
     floor = 0.0                        #   most_violent, top_k, priority, noisy_most_violent
     margin = 0.0                       #   most_violent
     noise = 0.5                        #   noisy_most_violent (> 0)
@@ -70,10 +70,37 @@ Schema (every table optional unless marked)::
     market_share = 0.3                 #   fixed share (with [market] fixed = true)
     levels = { min = 0, max = 10, num = 11 }   # own grid (or a list)
     metrics = { rivals = 0.6, civilians = 0.2 }  # violence composition per unit
+    us_cities = 75                     #   data only: U.S. cities linked (not read by the model)
+
+Metadata (not read by the model; ``load_scenario(..., with_metadata=True)`` returns them in
+a :class:`Scenario` with the model)::
+
+    [units]                            # what one period and one unit of violence are
+    period = "month"                   #   month | quarter | year: one period of the game
+    killings_per_unit = 10.0           #   killings per period per unit of the violence index
+    money = "US$ billion"              #   unit of revenue, benefit, cost and penalty
+    money_period = "month"             #   flows (revenue, benefit, cost) are per this period;
+                                       #   penalties are lump sums (stocks) in the money unit
+    [sources]                          # key path of a number -> its source, or "proxy: ..."
+    "market.revenue" = "RAND OP-325 ..."   #   or "assumption: ..." / "calibrated: ..."
+    [calibration]                      # targets of dt.calibrate (see deterrence.calibration)
+    killings_per_month = 1272.75
+    parameters = ["market.exponent", "cost.Sinaloa"]
+    violence_shares = { Sinaloa = 0.33 }   # and market_shares, total_violence, tolerance
+    [ranges]                           # parameter -> [low, high] that fit almost as well
+    "market.exponent" = [0.4, 0.6]
+    [campaign]                         # campaign parameters (read by the campaign layer)
+    vacuum = 0.365                     #   rise in violence after a leader's removal
+    vacuum_periods = 6                 #   periods the rise lasts
+
+Key paths in ``[sources]`` name organizations by name (``organizations.Sinaloa.revenue``)
+and tables by dots (``market.revenue``, ``calibration.violence_shares.Sinaloa``); a list is
+one entry (``ranges."market.exponent"``). Every key must name a number of the file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 import tomllib
@@ -84,10 +111,15 @@ from typing import Any
 
 import numpy as np
 
+from . import _scenario_meta as _meta
+from ._scenario_meta import Scenario, Units
 from .errors import DeterrenceError, ScenarioError
 from .model.attribution import confusion_matrix, effective_attribution
+from .model.kernels import kernel_for
 from .model.market import Market
 from .model.rules import (
+    RULES,
+    TIES,
     MostViolent,
     NoisyMostViolent,
     NoTargeting,
@@ -98,21 +130,36 @@ from .model.rules import (
 )
 from .model.targeting import TargetingModel
 
-__all__ = ["available_scenarios", "load_scenario", "scenario_from_dict"]
+__all__ = [
+    "Scenario",
+    "Units",
+    "available_scenarios",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenarios",
+]
 
 _TOP = ("title", "description", "levels", "market", "rule", "baseline", "penalty",
-        "defaults", "attribution", "framing", "organizations", "model")
+        "defaults", "attribution", "framing", "organizations", "model",
+        *_meta.META_TABLES)
 _ORG = ("name", "revenue", "us_share", "penalty", "benefit", "cost", "extortion", "carrot",
-        "market_base", "market_share", "levels", "metrics")
+        "market_base", "market_share", "levels", "metrics", "us_cities")
 _DEFAULTS = tuple(k for k in _ORG if k not in ("name", "market_share"))
-_RULE_KEYS = {
-    "none": ("type",),
-    "most_violent": ("type", "ties", "floor", "margin", "weights", "per_revenue"),
-    "noisy_most_violent": ("type", "noise", "kind", "floor", "weights", "per_revenue"),
-    "top_k": ("type", "k", "ties", "floor", "weights", "per_revenue"),
-    "priority": ("type", "order", "floor", "weights", "per_revenue"),
-    "proportional": ("type", "basis", "weights", "per_revenue"),
-}
+_SCORING_KEYS = ("weights", "per_revenue")
+
+
+def _rule_keys() -> dict[str, tuple[str, ...]]:
+    """``[rule]`` type name -> allowed keys, from the rule table (every registered rule:
+    its dataclass fields, the scoring keys last)."""
+    out = {}
+    for name, cls in RULES.items():
+        keys = [f.name for f in dataclasses.fields(cls) if f.init]
+        out[name] = (
+            "type",
+            *[k for k in keys if k not in _SCORING_KEYS],
+            *[k for k in keys if k in _SCORING_KEYS],
+        )
+    return out
 
 
 class _Reader:
@@ -244,8 +291,18 @@ def _tname(v: Any) -> str:
 def _rule(r: _Reader, table: Any, path: str, names: list[str], metrics: set[str]) -> Rule:
     if not isinstance(table, Mapping):
         raise r.fail(path, f"is {_tname(table)} {table!r}; expected a table with a type key")
-    kind = r.string(table, "type", path, required=True, choices=tuple(_RULE_KEYS))
-    r.keys(table, _RULE_KEYS[kind], path)
+    rule_keys = _rule_keys()
+    kind = r.string(table, "type", path, required=True, choices=tuple(rule_keys))
+    r.keys(table, rule_keys[kind], path)
+    rule = _build_rule(r, table, path, names, metrics, kind)
+    for key, value, expected in kernel_for(rule).problems(len(names)):
+        raise r.fail(f"{path}.{key}", f"is {value!r}; expected {expected}")
+    return rule
+
+
+def _build_rule(
+    r: _Reader, table: Mapping, path: str, names: list[str], metrics: set[str], kind: str
+) -> Rule:
     kw: dict[str, Any] = {}
     if "weights" in table:
         w = table["weights"]
@@ -262,13 +319,13 @@ def _rule(r: _Reader, table: Any, path: str, names: list[str], metrics: set[str]
                 )
             r.real(w, m, f"{path}.weights", low=0.0)
         kw["weights"] = {m: float(v) for m, v in w.items()}
-    if kind != "none":
+    if kind != "none" and "per_revenue" in _rule_keys_of(kind):
         kw["per_revenue"] = r.boolean(table, "per_revenue", path, False)
     if kind == "none":
         return NoTargeting()
     if kind == "most_violent":
         return MostViolent(
-            ties=r.string(table, "ties", path, "split", choices=("split", "random", "lowest")),
+            ties=r.string(table, "ties", path, "split", choices=TIES),
             floor=r.real(table, "floor", path, 0.0),
             margin=r.real(table, "margin", path, 0.0, low=0.0),
             **kw,
@@ -281,13 +338,9 @@ def _rule(r: _Reader, table: Any, path: str, names: list[str], metrics: set[str]
             **kw,
         )
     if kind == "top_k":
-        k = r.integer(table, "k", path, low=1, required=True)
-        if k > len(names):
-            raise r.fail(f"{path}.k", f"is {k}; expected at most the number of organizations "
-                         f"({len(names)})")
         return TopK(
-            k=k,
-            ties=r.string(table, "ties", path, "split", choices=("split", "random", "lowest")),
+            k=r.integer(table, "k", path, low=1, required=True),
+            ties=r.string(table, "ties", path, "split", choices=TIES),
             floor=r.real(table, "floor", path, 0.0),
             **kw,
         )
@@ -300,16 +353,40 @@ def _rule(r: _Reader, table: Any, path: str, names: list[str], metrics: set[str]
         idx = [r.name_ref(x, names, f"{path}.order[{k}]") for k, x in enumerate(order)]
         if sorted(idx) != list(range(len(names))):
             missing = [names[i] for i in range(len(names)) if i not in idx]
-            raise r.fail(f"{path}.order", f"must list every organization exactly once "
-                         f"(missing or repeated: {', '.join(missing) or 'duplicates'})")
+            raise r.fail(
+                f"{path}.order",
+                f"must list every organization exactly once "
+                f"(missing or repeated: {', '.join(missing) or 'duplicates'})",
+            )
         return Priority(order=tuple(idx), floor=r.real(table, "floor", path, 0.0), **kw)
-    return Proportional(basis=r.string(table, "basis", path, "size", choices=("size", "score")),
-                        **kw)
+    if kind == "proportional":
+        return Proportional(
+            basis=r.string(table, "basis", path, "size", choices=("size", "score")), **kw
+        )
+    # a rule registered in the rule table (deterrence.model.kernels.register_rule): its
+    # own validation checks the values
+    extra = {k: v for k, v in table.items() if k not in ("type", "weights", "per_revenue")}
+    try:
+        return RULES[kind](**extra, **kw)
+    except DeterrenceError as exc:
+        raise r.fail(path, str(exc)) from None
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> TargetingModel:
+def _rule_keys_of(kind: str) -> tuple[str, ...]:
+    """The ``[rule]`` keys allowed for rule type ``kind``."""
+    return _rule_keys()[kind]
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], *, source: str | None = None, with_metadata: bool = False
+) -> TargetingModel | Scenario:
     """Build a :class:`~deterrence.TargetingModel` from a parsed scenario (see the module
-    docstring for the schema); ``source`` prefixes error messages."""
+    docstring for the schema); ``source`` prefixes error messages. ``with_metadata=True``
+    returns a :class:`Scenario` (the model with its units, sources, calibration targets,
+    ranges and campaign parameters)."""
+    if with_metadata:
+        model = scenario_from_dict(data, source=source)
+        return _meta.build(data, model, source=source)
     r = _Reader(source)
     data = r.keys(data, _TOP, "")
     title = r.string(data, "title", "", "")
@@ -331,6 +408,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str | None = None) ->
                          f"[{names.index(name)}]; expected unique names")
         names.append(name)
     n = len(names)
+    _meta.validate(data, names, source=source)
 
     def get(k: int, key: str) -> tuple[Mapping, str]:
         o = orgs[k]
@@ -532,7 +610,7 @@ def _matrix(r: _Reader, value: Any, n: int, path: str) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- loading
 def available_scenarios() -> list[str]:
-    """Names of the shipped scenarios (``deterrence/scenarios/*.toml``).
+    """Names of the shipped scenarios (``deterrence/presets/*.toml``).
 
     Examples
     --------
@@ -540,12 +618,19 @@ def available_scenarios() -> list[str]:
     >>> "default" in dt.available_scenarios()
     True
     """
-    folder = resources.files("deterrence") / "scenarios"
+    folder = resources.files("deterrence") / "presets"
     return sorted(f.name[:-5] for f in folder.iterdir() if f.name.endswith(".toml"))
 
 
-def load_scenario(path_or_name: str | Path | Mapping[str, Any]) -> TargetingModel:
+def load_scenario(
+    path_or_name: str | Path | Mapping[str, Any], *, with_metadata: bool = False
+) -> TargetingModel | Scenario:
     """Load a scenario: a TOML file, the name of a shipped scenario, or a parsed mapping.
+
+    ``with_metadata=True`` returns a :class:`Scenario`: the model plus the file's units
+    (``scenario.units.killings_per_month(violence)`` converts the violence index to
+    killings a month), ``[sources]``, ``[calibration]`` targets, ``[ranges]`` and
+    ``[campaign]`` parameters.
 
     Raises
     ------
@@ -559,9 +644,12 @@ def load_scenario(path_or_name: str | Path | Mapping[str, Any]) -> TargetingMode
     >>> model = dt.load_scenario("default")
     >>> model.n_orgs, model.rule.describe()[:26]
     (6, 'designate the most violent')
+    >>> sc = dt.load_scenario("mexico-2010", with_metadata=True)
+    >>> sc.model.n_orgs, sc.units.period, float(sc.units.killings_per_month(1.0))
+    (7, 'month', 10.0)
     """
     if isinstance(path_or_name, Mapping):
-        return scenario_from_dict(path_or_name, source="<mapping>")
+        return scenario_from_dict(path_or_name, source="<mapping>", with_metadata=with_metadata)
     if not isinstance(path_or_name, str | Path):
         raise ScenarioError(
             "scenario", f"is {type(path_or_name).__name__}; expected a path, a shipped "
@@ -573,7 +661,7 @@ def load_scenario(path_or_name: str | Path | Mapping[str, Any]) -> TargetingMode
     else:
         name = str(path_or_name)
         name = name[:-5] if name.endswith(".toml") else name
-        res = resources.files("deterrence") / "scenarios" / f"{name}.toml"
+        res = resources.files("deterrence") / "presets" / f"{name}.toml"
         if "/" in name or "\\" in name or not res.is_file():
             shipped = ", ".join(available_scenarios())
             raise ScenarioError(
@@ -587,4 +675,39 @@ def load_scenario(path_or_name: str | Path | Mapping[str, Any]) -> TargetingMode
         raise ScenarioError("<file>", f"is not UTF-8 text ({exc})", source=source) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError("<toml>", f"invalid TOML: {exc}", source=source) from None
-    return scenario_from_dict(data, source=source)
+    out = scenario_from_dict(data, source=source, with_metadata=with_metadata)
+    if isinstance(out, Scenario) and source is not None:
+        out = dataclasses.replace(out, name=source[:-5] if not p.is_file() else str(p))
+    return out
+
+
+def scenarios() -> Any:
+    """The shipped presets: a :class:`pandas.DataFrame` with one row per scenario (``name``,
+    ``title``, ``description`` — its first sentence —, ``n_orgs``, ``units``: whether it
+    states real units, ``calibrated``: whether it carries ``[ranges]`` from
+    :func:`deterrence.calibrate`).
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> table = dt.scenarios()
+    >>> {"default", "mexico-2010", "mexico-2010-six"} <= set(table["name"])
+    True
+    >>> int(table.set_index("name").loc["mexico-2010", "n_orgs"])
+    7
+    """
+    import pandas as pd
+
+    rows = []
+    for name in available_scenarios():
+        sc = load_scenario(name, with_metadata=True)
+        rows.append({
+            "name": name,
+            "title": sc.title,
+            "description": _meta.first_sentence(sc.description),
+            "n_orgs": sc.model.n_orgs,
+            "units": sc.units is not None,
+            "calibrated": bool(sc.ranges),
+        })
+    return pd.DataFrame(rows, columns=["name", "title", "description", "n_orgs", "units",
+                                       "calibrated"])

@@ -102,7 +102,11 @@ def test_one_player_game():
 
 
 def test_rejects_options_and_non_games():
-    with pytest.raises(TypeError):
-        dt.solve(volunteer(3), method="auto", tol=1e-3)
+    # (auto used to take no options; it now forwards the candidates' options, see
+    # tests/test_solve_options.py, and refuses the others: still a TypeError)
+    with pytest.raises(TypeError, match="unknown option bogus=1"):
+        dt.solve(volunteer(3), method="auto", bogus=1)
+    res = dt.solve(volunteer(3), method="auto", tol=1e-3)
+    assert res.parameters["tol"] == 1e-3
     with pytest.raises(DeterrenceError):
         solve_auto("not a game")

@@ -205,8 +205,9 @@ class TestRandom:
 def support_equilibria(game):
     nashpy = pytest.importorskip("nashpy")
     assert isinstance(game.to_nashpy(), nashpy.Game)
-    return [tuple(np.round(s, 10).tolist() for s in eq)
-            for eq in game.to_nashpy().support_enumeration()]
+    return [
+        tuple(np.round(s, 10).tolist() for s in eq) for eq in game.to_nashpy().support_enumeration()
+    ]
 
 
 class TestClassics:
@@ -270,6 +271,7 @@ BUNDLED = {
     "most_violent_3x4": lambda: catalog.most_violent_contest(
         3, np.linspace(0, 1, 4), benefit=1.0, penalty=1.5
     ),
+    "von_stengel_75": lambda: catalog.von_stengel_75().game,
 }
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import deterrence as dt
-from deterrence.analysis.compliance import _leave_one_out_counts
+from deterrence.model.compliance import _leave_one_out_counts
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,9 @@ def test_two_actors_random_three_equilibria(case: TwoActorCase) -> None:
 
     sym = g.symmetric_equilibria()
     assert sym.complete
-    assert [float(eq.strategies[0][1]) for eq in sym] == pytest.approx([0.0, p_star, 1.0],
-                                                                        abs=1e-12)
+    assert [float(eq.strategies[0][1]) for eq in sym] == pytest.approx(
+        [0.0, p_star, 1.0], abs=1e-12
+    )
 
     res = _support_solver_available(g.to_normal_form())
     if res is not None:  # every equilibrium of the 2-player game
@@ -85,8 +86,9 @@ def test_two_actors_priority_unique_all_comply(case: TwoActorCase) -> None:
     """Priority enforcement: actor 1 (ranked first) is sanctioned whenever it violates, so
     complying (-C) strictly dominates violating (-P); given that, actor 2 is sanctioned when
     it violates too. The only equilibrium — pure or mixed — is (comply, comply)."""
-    g = dt.ComplianceGame(n_actors=2, capacity=1, cost=case.cost, sanction=case.sanction,
-                          rule="priority")
+    g = dt.ComplianceGame(
+        n_actors=2, capacity=1, cost=case.cost, sanction=case.sanction, rule="priority"
+    )
     pure = dt.solve(g, method="pure")
     assert [eq.pure_profile for eq in pure] == [(0, 0)]
     assert pure[0].regret == 0.0
@@ -122,10 +124,10 @@ def test_two_actor_cross_check_with_pygambit() -> None:
 def test_structured_oracle_matches_dense_table(n: int, data: st.DataObject, rule: str) -> None:
     k = data.draw(st.integers(0, n + 1))
     order = tuple(data.draw(st.permutations(range(n))))
-    probs = data.draw(st.lists(st.sampled_from([0.0, 1.0, 0.5, 0.13, 0.91]), min_size=n,
-                               max_size=n))
-    g = dt.ComplianceGame(n_actors=n, capacity=k, cost=1.0, sanction=2.7, rule=rule,
-                          order=order)
+    probs = data.draw(
+        st.lists(st.sampled_from([0.0, 1.0, 0.5, 0.13, 0.91]), min_size=n, max_size=n)
+    )
+    g = dt.ComplianceGame(n_actors=n, capacity=k, cost=1.0, sanction=2.7, rule=rule, order=order)
     profile = [np.array([1 - q, q]) for q in probs]
     dense = g.to_normal_form()
     for a, b in zip(g.deviation_payoffs(profile), dense.deviation_payoffs(profile), strict=True):
@@ -184,8 +186,14 @@ def test_symmetric_equilibria_are_equilibria(n: int, k: int, c: float, p: float)
 # ---------------------------------------------------------------------- unravelling
 @pytest.mark.parametrize("n,k", [(1, 1), (2, 1), (7, 2), (10, 3), (10, 10), (25, 1)])
 def test_priority_unravels_in_ceil_n_over_k_rounds(n: int, k: int) -> None:
-    g = dt.ComplianceGame(n_actors=n, capacity=k, cost=1.0, sanction=1.2, rule="priority",
-                          order=tuple(reversed(range(n))))
+    g = dt.ComplianceGame(
+        n_actors=n,
+        capacity=k,
+        cost=1.0,
+        sanction=1.2,
+        rule="priority",
+        order=tuple(reversed(range(n))),
+    )
     u = dt.unravelling(g)
     assert u.rounds == math.ceil(n / k)
     assert u.everyone_complies
@@ -203,8 +211,9 @@ def test_random_unravels_only_when_capacity_covers_everyone() -> None:
 
 
 def test_weak_sanction_forces_violation() -> None:
-    u = dt.unravelling(dt.ComplianceGame(n_actors=4, capacity=2, cost=1.0, sanction=0.5,
-                                         rule="priority"))
+    u = dt.unravelling(
+        dt.ComplianceGame(n_actors=4, capacity=2, cost=1.0, sanction=0.5, rule="priority")
+    )
     assert u.rounds is None and u.forced_violators == (0, 1, 2, 3)
 
 
@@ -216,10 +225,15 @@ def test_unravelling_needs_a_compliance_game() -> None:
 @pytest.mark.parametrize("n,c,p", [(100, 1.0, 1.5), (10, 1.0, 3.0), (7, 2.0, 2.5)])
 def test_minimum_deterrent_capacity(n: int, c: float, p: float) -> None:
     k = dt.minimum_deterrent_capacity(n, cost=c, sanction=p)
-    assert dt.ComplianceGame(n_actors=n, capacity=k, cost=c, sanction=p
-                             ).pure_equilibrium_counts() == [0]
-    assert n in dt.ComplianceGame(n_actors=n, capacity=k - 1, cost=c, sanction=p
-                                  ).pure_equilibrium_counts()
+    assert dt.ComplianceGame(
+        n_actors=n, capacity=k, cost=c, sanction=p
+    ).pure_equilibrium_counts() == [0]
+    assert (
+        n
+        in dt.ComplianceGame(
+            n_actors=n, capacity=k - 1, cost=c, sanction=p
+        ).pure_equilibrium_counts()
+    )
     assert dt.minimum_deterrent_capacity(n, cost=c, sanction=p, rule="priority") == 1
     assert dt.minimum_deterrent_capacity(n, cost=c, sanction=c) is None
 

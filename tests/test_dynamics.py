@@ -464,3 +464,21 @@ def test_structured_game_beyond_int64_codes():
     # a game with a cycle through the oracle path too: matching pennies seen as structured
     b = dt.basins(OracleOnly(MP), "all")
     assert b.attractors[0].kind == "cycle" and b.attractors[0].period == 4
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda g: dt.best_response_dynamics(g, [0, 0], max_iter=10**9 + 1), "max_iter"),
+        (lambda g: dt.fictitious_play(g, max_iter=10**10), "max_iter"),
+        (
+            lambda g: dt.logit_response_dynamics(g, [0, 0], temperature=1.0, max_iter=10**12),
+            "max_iter",
+        ),
+        (lambda g: dt.replicator_dynamics(g, n_points=10**7 + 1), "n_points"),
+    ],
+)
+def test_iteration_caps_refused_before_work(call, field):
+    g = dt.NormalFormGame([[[1, 0], [0, 1]], [[1, 0], [0, 1]]])
+    with pytest.raises(dt.DeterrenceError, match=field):
+        call(g)

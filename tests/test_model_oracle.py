@@ -116,8 +116,7 @@ def brute_payoffs(p: dict, prof: tuple[int, ...], tol: float) -> list[float]:
     floor = getattr(rule, "floor", None)
     alone = [1.0 if floor is not None and S[i] <= floor + tol else 0.0 for i in range(n)]
     return [
-        own[i] + R * share[i] - p["penalty"][i] * P[i] + p["carrot"][i] * alone[i]
-        for i in range(n)
+        own[i] + R * share[i] - p["penalty"][i] * P[i] + p["carrot"][i] * alone[i] for i in range(n)
     ]
 
 
@@ -149,10 +148,19 @@ def build(p: dict) -> dt.TargetingModel:
             else dt.Market(revenue=mk["revenue"], exponent=mk["exponent"], base=mk["base"])
         )
     return dt.TargetingModel(
-        n_orgs=p["n"], levels=p["levels"], benefit=p["benefit"], cost=p["cost"],
-        penalty=p["penalty"], carrot=p["carrot"], extortion=p["extortion"],
-        revenue=p["revenue"], metrics=p["metrics"], rule=p["rule"], market=market,
-        attribution=p["attribution"], framing=p["framing"],
+        n_orgs=p["n"],
+        levels=p["levels"],
+        benefit=p["benefit"],
+        cost=p["cost"],
+        penalty=p["penalty"],
+        carrot=p["carrot"],
+        extortion=p["extortion"],
+        revenue=p["revenue"],
+        metrics=p["metrics"],
+        rule=p["rule"],
+        market=market,
+        attribution=p["attribution"],
+        framing=p["framing"],
     )
 
 
@@ -165,10 +173,22 @@ def rules(draw, n: int):
     weights = draw(st.none() | st.just({"a": 1.0, "b": 2.0}) | st.just({"b": 1.0}))
     per = draw(st.booleans())
     kw = {"weights": weights, "per_revenue": per}
-    kind = draw(st.sampled_from(
-        ["most_violent", "margin", "lowest", "topk", "priority", "prop_size", "prop_score",
-         "logit", "probit", "none"]
-    ))
+    kind = draw(
+        st.sampled_from(
+            [
+                "most_violent",
+                "margin",
+                "lowest",
+                "topk",
+                "priority",
+                "prop_size",
+                "prop_score",
+                "logit",
+                "probit",
+                "none",
+            ]
+        )
+    )
     floor = draw(st.sampled_from([0.0, 0.5, 1.0]))
     if kind == "most_violent":
         return dt.MostViolent(ties=draw(st.sampled_from(["split", "random"])), floor=floor, **kw)
@@ -177,8 +197,12 @@ def rules(draw, n: int):
     if kind == "lowest":
         return dt.MostViolent(ties="lowest", floor=floor, **kw)
     if kind == "topk":
-        return dt.TopK(k=draw(st.integers(1, n)), ties=draw(st.sampled_from(["split", "lowest"])),
-                       floor=floor, **kw)
+        return dt.TopK(
+            k=draw(st.integers(1, n)),
+            ties=draw(st.sampled_from(["split", "lowest"])),
+            floor=floor,
+            **kw,
+        )
     if kind == "priority":
         return dt.Priority(order=tuple(draw(st.permutations(range(n)))), floor=floor, **kw)
     if kind == "prop_size":
@@ -187,8 +211,10 @@ def rules(draw, n: int):
         return dt.Proportional(basis="score", **kw)
     if kind in ("logit", "probit"):
         return dt.NoisyMostViolent(
-            noise=draw(st.sampled_from([0.05, 0.3, 2.0])), kind=kind,
-            floor=draw(st.none() | st.just(0.5)), **kw,
+            noise=draw(st.sampled_from([0.05, 0.3, 2.0])),
+            kind=kind,
+            floor=draw(st.none() | st.just(0.5)),
+            **kw,
         )
     return dt.NoTargeting()
 
@@ -196,8 +222,13 @@ def rules(draw, n: int):
 @st.composite
 def grids(draw):
     k = draw(st.integers(1, 4))
-    vals = sorted(set(draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]) | small,
-                                    min_size=k, max_size=k))))
+    vals = sorted(
+        set(
+            draw(
+                st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0]) | small, min_size=k, max_size=k)
+            )
+        )
+    )
     return vals
 
 
@@ -210,8 +241,11 @@ def scenarios(draw):
     market = draw(st.sampled_from([None, "contest", "fixed"]))
     mk = None
     if market == "contest":
-        mk = {"revenue": draw(st.floats(0.0, 4.0)), "exponent": draw(st.sampled_from([0.5, 1.0])),
-              "base": per(0.2, 2.0)}
+        mk = {
+            "revenue": draw(st.floats(0.0, 4.0)),
+            "exponent": draw(st.sampled_from([0.5, 1.0])),
+            "base": per(0.2, 2.0),
+        }
     elif market == "fixed":
         w = np.array(per(0.1, 1.0))
         mk = {"revenue": draw(st.floats(0.0, 4.0)), "shares": list(w / w.sum())}
@@ -259,8 +293,15 @@ def scenarios(draw):
 def mixed_profiles(draw, shape):
     out = []
     for k in shape:
-        w = np.array(draw(st.lists(st.sampled_from([0.0, 0.0, 0.3, 1.0]) | st.floats(0.0, 1.0),
-                                   min_size=k, max_size=k)))
+        w = np.array(
+            draw(
+                st.lists(
+                    st.sampled_from([0.0, 0.0, 0.3, 1.0]) | st.floats(0.0, 1.0),
+                    min_size=k,
+                    max_size=k,
+                )
+            )
+        )
         if w.sum() <= 0:
             w[draw(st.integers(0, k - 1))] = 1.0
         out.append(w / w.sum())
@@ -352,12 +393,18 @@ def test_every_rule_with_ties_and_blocks(rule, structure):
 
 def test_dense_table_equals_brute_force_and_solvers_agree():
     p = {
-        "n": 3, "levels": [[0.0, 1.0, 2.0], [0.0, 1.0], [0.0, 0.5, 1.0, 2.0]],
-        "benefit": [1.0, 0.7, 1.2], "cost": [0.1, 0.0, 0.2], "penalty": [2.0, 1.0, 3.0],
-        "carrot": [0.2, 0.0, 0.1], "extortion": [0.0, 0.3, 0.0], "revenue": [1.0, 2.0, 0.5],
+        "n": 3,
+        "levels": [[0.0, 1.0, 2.0], [0.0, 1.0], [0.0, 0.5, 1.0, 2.0]],
+        "benefit": [1.0, 0.7, 1.2],
+        "cost": [0.1, 0.0, 0.2],
+        "penalty": [2.0, 1.0, 3.0],
+        "carrot": [0.2, 0.0, 0.1],
+        "extortion": [0.0, 0.3, 0.0],
+        "revenue": [1.0, 2.0, 0.5],
         "metrics": {"a": [1.0, 1.5, 0.8]},
         "market": {"revenue": 2.0, "exponent": 1.0, "base": [1.0, 0.5, 0.8]},
-        "attribution": None, "framing": None,
+        "attribution": None,
+        "framing": None,
         "rule": dt.MostViolent(floor=0.5),
     }
     game = build(p).game()
@@ -374,8 +421,12 @@ def test_dense_table_equals_brute_force_and_solvers_agree():
 
 def test_pair_payoffs_match_generic_and_dense():
     model = dt.TargetingModel(
-        n_orgs=4, levels=[0.0, 1.0, 2.0], benefit=[1.0, 0.8, 1.1, 0.9], penalty=2.0,
-        rule=dt.TopK(k=2), market=dt.Market(revenue=1.0, base=0.5),
+        n_orgs=4,
+        levels=[0.0, 1.0, 2.0],
+        benefit=[1.0, 0.8, 1.1, 0.9],
+        penalty=2.0,
+        rule=dt.TopK(k=2),
+        market=dt.Market(revenue=1.0, base=0.5),
         attribution=dt.model.confusion_matrix(4, 0.2, pairs=[(0, 1)]),
     )
     game = model.game()
@@ -397,7 +448,11 @@ def test_pure_profiles_are_closed_form():
     exactly X_i / sum X (no quadrature): compare to the formulas to the last bits."""
     lv = np.array([0.0, 0.3, 1.0])
     model = dt.TargetingModel(
-        n_orgs=3, levels=lv, benefit=0.0, penalty=1.0, rule=dt.NoisyMostViolent(noise=0.2),
+        n_orgs=3,
+        levels=lv,
+        benefit=0.0,
+        penalty=1.0,
+        rule=dt.NoisyMostViolent(noise=0.2),
         market=dt.Market(revenue=1.0, exponent=1.0, base=[1.0, 2.0, 0.5]),
     )
     game = model.game()
@@ -421,16 +476,28 @@ def test_mixed_noisy_quadrature_against_enumeration_small_noise():
     """Small noise relative to the score range: the integral grid spans hundreds of noise
     scales; the band integration must stay exact to 1e-12."""
     p = {
-        "n": 3, "levels": [[0.0, 1.0, 3.0, 10.0]] * 3, "benefit": [1.0] * 3, "cost": [0.0] * 3,
-        "penalty": [1.0, 2.0, 3.0], "carrot": [0.0] * 3, "extortion": [0.0] * 3,
-        "revenue": [1.0] * 3, "metrics": {"a": [1.0, 0.7, 1.3]}, "market": None,
-        "attribution": None, "framing": None, "rule": dt.NoisyMostViolent(noise=0.02),
+        "n": 3,
+        "levels": [[0.0, 1.0, 3.0, 10.0]] * 3,
+        "benefit": [1.0] * 3,
+        "cost": [0.0] * 3,
+        "penalty": [1.0, 2.0, 3.0],
+        "carrot": [0.0] * 3,
+        "extortion": [0.0] * 3,
+        "revenue": [1.0] * 3,
+        "metrics": {"a": [1.0, 0.7, 1.3]},
+        "market": None,
+        "attribution": None,
+        "framing": None,
+        "rule": dt.NoisyMostViolent(noise=0.02),
     }
     model = build(p)
     game = model.game()
     table = brute_table(p, game.tie_tol)
-    prof = [np.array([0.1, 0.2, 0.3, 0.4]), np.array([0.5, 0.0, 0.5, 0.0]),
-            np.array([0.25, 0.25, 0.25, 0.25])]
+    prof = [
+        np.array([0.1, 0.2, 0.3, 0.4]),
+        np.array([0.5, 0.0, 0.5, 0.0]),
+        np.array([0.25, 0.25, 0.25, 0.25]),
+    ]
     for g, w in zip(game.deviation_payoffs(prof), brute_deviations(p, table, prof), strict=True):
         np.testing.assert_allclose(g, w, atol=1e-12)
 
@@ -474,14 +541,21 @@ def test_dense_table_refused_past_the_limit():
 
 
 def test_large_attribution_block_is_refused():
-    model = dt.TargetingModel(
-        n_orgs=8, levels=np.arange(8.0), attribution=dt.model.confusion_matrix(8, 0.1)
-    )
-    game = model.game()
-    with pytest.raises(GameTooLargeError, match="attribution block"):
-        game.deviation_payoffs(dt.games.uniform_profile(game))
-    # pure profiles need no enumeration
-    assert len(game.deviation_payoffs([np.eye(8)[0]] * 8)) == 8
+    # all-to-all uniform confusion is computed (tests/test_attribution_scale.py); what is
+    # still refused: a general dense matrix (here a confusion cycle i -> i + 1), and a
+    # rule that is not shift-invariant (a priority list reads every floor test)
+    cycle = 0.9 * np.eye(8) + 0.1 * np.roll(np.eye(8), 1, axis=1)
+    uniform = dt.model.confusion_matrix(8, 0.1)
+    for kw in (
+        {"attribution": cycle},
+        {"attribution": uniform, "rule": dt.Priority(order=list(range(8)))},
+    ):
+        model = dt.TargetingModel(n_orgs=8, levels=np.arange(8.0), **kw)
+        game = model.game()
+        with pytest.raises(GameTooLargeError, match="attribution block"):
+            game.deviation_payoffs(dt.games.uniform_profile(game))
+        # pure profiles need no enumeration
+        assert len(game.deviation_payoffs([np.eye(8)[0]] * 8)) == 8
 
 
 def test_breakdown_and_designations():
@@ -506,8 +580,11 @@ def test_score_ranges_show_when_per_dollar_cannot_discriminate():
     above the big organizations whatever anyone does — it is always ranked first, they
     never are, and the threat moves nobody (verdict none); the absolute metric races."""
     kw = {
-        "n_orgs": 3, "levels": [[0, 2, 4, 6, 8, 10], [0, 2, 4, 6, 8, 10], [1, 2, 3]],
-        "revenue": [10.0, 10.0, 0.5], "benefit": 0.3, "penalty": 4.0,
+        "n_orgs": 3,
+        "levels": [[0, 2, 4, 6, 8, 10], [0, 2, 4, 6, 8, 10], [1, 2, 3]],
+        "revenue": [10.0, 10.0, 0.5],
+        "benefit": 0.3,
+        "penalty": 4.0,
     }
     per_dollar = dt.TargetingModel(rule=dt.MostViolent(per_revenue=True), **kw)
     ranges = per_dollar.score_ranges()
@@ -559,16 +636,30 @@ def test_rule_descriptions_and_repr(rule):
         (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], penalty=[1, 2, 3]), r"3 entries"),
         (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], cost=[1, -2]), r"cost\[1\]"),
         (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], rule="most violent"), r"rule="),
-        (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], rule=dt.MostViolent(
-            weights={"kills": 1.0})), r"unknown metric"),
-        (lambda: dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.Priority(order=(0, 1))),
-         r"permutation"),
-        (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], attribution=[[1, 0.5], [0, 1]]),
-         r"attribution\[0\] sums to"),
-        (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], framing=[[0.5, 0], [0, 0]]),
-         r"framing\[0\]\[0\]"),
-        (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], market=dt.Market(
-            revenue=1.0, base=[1.0, 2.0, 3.0])), r"market.base has 3"),
+        (
+            lambda: dt.TargetingModel(
+                n_orgs=2, levels=[0, 1], rule=dt.MostViolent(weights={"kills": 1.0})
+            ),
+            r"unknown metric",
+        ),
+        (
+            lambda: dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.Priority(order=(0, 1))),
+            r"permutation",
+        ),
+        (
+            lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], attribution=[[1, 0.5], [0, 1]]),
+            r"attribution\[0\] sums to",
+        ),
+        (
+            lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], framing=[[0.5, 0], [0, 0]]),
+            r"framing\[0\]\[0\]",
+        ),
+        (
+            lambda: dt.TargetingModel(
+                n_orgs=2, levels=[0, 1], market=dt.Market(revenue=1.0, base=[1.0, 2.0, 3.0])
+            ),
+            r"market.base has 3",
+        ),
         (lambda: dt.TargetingModel(n_orgs=2, levels=[0, 1], names=["a", "a"]), r"unique"),
     ],
 )

@@ -230,7 +230,7 @@ MALFORMED = [
     ("no title", 'NFG 1 R { "a" } { 1 } 1', 1, 9, "game title"),
     ("no player list", 'NFG 1 R "x" "a" { 1 } 1', 1, 13, "'{' opening the list of player names"),
     ("no players", 'NFG 1 R "x" { } { } 1', 1, 15, "player list is empty"),
-    ("duplicate player", 'NFG 1 R "x" { "a" "a" } { 1 1 } 1 1', 1, 19, "duplicate player name"),
+    # repeated player names are read (renamed as Gambit does): TestAsGambitReads
     ("unclosed player list", 'NFG 1 R "x" { "a" "b" { 2 2 }\n1 2', 1, 23,
      "'}' closing the player list opened at line 1, column 13"),
     ("unclosed label", 'NFG 1 R "x" { "a" "b } { 2 2 }\n1 2 3 4 5 6 7 8\n', 1, 19,
@@ -627,3 +627,306 @@ class TestGambit:
         counts = " ".join(map(str, shape))
         text = f'NFG 1 R "r" {{ {players} }} {{ {counts} }}\n' + " ".join(words)
         assert_matches_gambit(read_nfg(text), gbt_read(text))
+
+
+# ============================================================ what Gambit accepts, we read
+# Files pygambit 16.7's reader accepts, with the player and strategy labels it gives them:
+# (id, text, Gambit's player labels, Gambit's strategy labels). Repeated and empty labels are
+# renamed within their list (players; each player's strategies): "L" -> "L_1", "L_2", ...,
+# skipping labels already present; "" -> "_1", ...
+GAMBIT_ACCEPTS = [
+    ("duplicate players", 'NFG 1 R "t" { "A" "A" } { 2 2 } 1 2 3 4 5 6 7 8',
+     ("A_1", "A_2"), (("1", "2"), ("1", "2"))),
+    ("three duplicates", 'NFG 1 R "t" { "A" "A" "A" } { 1 1 1 } 1 2 3',
+     ("A_1", "A_2", "A_3"), (("1",), ("1",), ("1",))),
+    ("duplicate next to its renaming", 'NFG 1 R "t" { "A" "A_1" "A" } { 1 1 1 } 1 2 3',
+     ("A_2", "A_1", "A_3"), (("1",), ("1",), ("1",))),
+    ("empty players", 'NFG 1 R "t" { "" "" } { 2 2 } 1 2 3 4 5 6 7 8',
+     ("_1", "_2"), (("1", "2"), ("1", "2"))),
+    ("one empty player", 'NFG 1 R "t" { "" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
+     ("_1", "B"), (("1", "2"), ("1", "2"))),
+    ("empty and _1", 'NFG 1 R "t" { "" "_1" } { 1 1 } 1 2', ("_2", "_1"), (("1",), ("1",))),
+    ("duplicate players, outcome form",
+     'NFG 1 R "t" { "P" "P" } { { "a" } { "a" } } { { "" 1 2 } } 1',
+     ("P_1", "P_2"), (("a",), ("a",))),
+    ("duplicate and empty strategies",
+     'NFG 1 R "t" { "A" "B" } { { "x" "x" } { "y" "" } } "" { { "" 1, 2 } } 1 0 1 0',
+     ("A", "B"), (("x_1", "x_2"), ("y", "_1"))),
+    ("empty strategies", 'NFG 1 R "t" { "A" "B" } { { "" "" } { "" "" } } 1 2 3 4 5 6 7 8',
+     ("A", "B"), (("_1", "_2"), ("_1", "_2"))),
+    ("strategies named like counts", 'NFG 1 R "t" { "A" } { { "1" "1" "" } } 1 2 3',
+     ("A",), (("1_1", "1_2", "_1"),)),
+    ("empty title", 'NFG 1 R "" { "A" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
+     ("A", "B"), (("1", "2"), ("1", "2"))),
+    ("comment, payoff form", 'NFG 1 R "t" { "A" "B" } { 2 2 } "a comment" 1 2 3 4 5 6 7 8',
+     ("A", "B"), (("1", "2"), ("1", "2"))),
+    ("comment, named strategies, payoff form",
+     'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" } } "cm" 1 2 3 4',
+     ("A", "B"), (("a", "b"), ("c",))),
+    ("counts then outcomes", 'NFG 1 R "t" { "A" "B" } { 2 2 } { { "o" 1 2 } } 1 1 0 1',
+     ("A", "B"), (("1", "2"), ("1", "2"))),
+    ("odd whitespace", 'NFG\t1\r\nR "t"{"A""B"}{2 2}1\t2\v3\f4 5 6 7 8',
+     ("A", "B"), (("1", "2"), ("1", "2"))),
+    ("carriage returns only", 'NFG 1 R "t"\r{ "A" }\r{ 1 }\r1\r', ("A",), (("1",),)),
+    ("no spaces around braces", 'NFG 1 R "t"{"A" "B"}{{"a""b"}{"c""d"}}{{"x"1,2}{"y"3,4}}1 2 0 1',
+     ("A", "B"), (("a", "b"), ("c", "d"))),
+    ("null outcomes",
+     'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } } 0 0 0 1',
+     ("A", "B"), (("a", "b"), ("c", "d"))),
+    ("unused outcome", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } '
+     '{ { "x" 1, 2 } { "y" 3 4 } } 1 1 1 1', ("A", "B"), (("a", "b"), ("c", "d"))),
+    ("empty outcome list", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { } 0 0 0 0',
+     ("A", "B"), (("a", "b"), ("c", "d"))),
+    ("duplicate outcome names", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } '
+     '{ { "x" 1, 2 } { "x" 3 4 } } 1 2 1 2', ("A", "B"), (("a", "b"), ("c", "d"))),
+    ("trailing comma in an outcome", 'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } '
+     '{ { "x" 1, 2, } } 1', ("A", "B"), (("a",), ("b",))),
+    ("rationals", 'NFG 1 R "t" { "A" } { 3 } 1/3 -2/4 3/1', ("A",), (("1", "2", "3"),)),
+    ("decimals", 'NFG 1 R "t" { "A" } { 5 } .5 -0.25 5. 1.5e3 1.e2', ("A",),
+     (("1", "2", "3", "4", "5"),)),
+    ("rational outcome", 'NFG 1 R "t" { "A" } { { "a" } } { { "x" 1/3 } } 1', ("A",), (("a",),)),
+    ("leading zeros", 'NFG 1 R "t" { "A" } { 02 } 007 1', ("A",), (("1", "2"),)),
+    ("big integer", 'NFG 1 R "t" { "A" } { 1 } 123456789012345678901234567890', ("A",), (("1",),)),
+    ("D number type", 'NFG 1 D "t" { "A" } { 1 } 1', ("A",), (("1",),)),
+    ("newline in a label", 'NFG 1 R "t\nx" { "A" } { 1 } 1', ("A",), (("1",),)),
+    ("escaped quote", 'NFG 1 R "t" { "C\\"D" } { 1 } 1', ('C"D',), (("1",),)),
+]
+# Files Gambit refuses that we refuse too (NfgFormatError)
+BOTH_REFUSE = [
+    'NFG 1 R "t" { "A" "B" } { { } { "a" } } 1 2',
+    'NFG 1 R "t" { "A" "B" } { 0 2 } ',
+    'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1 } } 1 1 1 1',
+    'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { 1, 2 } } 1 1 1 1',
+    'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } } 1 1',
+    'NFG 1 R "t" { "A" } { 1 } 1/2e3',
+    'NFG 1 R "t" { "A" } { 1 } 1/-2',
+    'NFG 1 R "t" { "A" } { 1 } 1 2',
+    'NFG 1 R "t" { "A" } { 1 } 1 "x"',
+    'NFG 1 R "t" { "A" } { 2 } 1',
+    'NFG 2 R "t" { "A" } { 1 } 1',
+    'NFG 1 R "t" { "A" "B" } { 1 1 } 1, 2',
+    '# hi\nNFG 1 R "t" { "A" } { 1 } 1',
+    'NFG 1 R "t" { } { } ',
+    'NFG 1 R { "A" } { 1 } 1',
+    'NFG 1 R "t" { "A" } { 1 } 0x10',
+    'NFG 1 R "t" { "A" } { 1 } inf',
+    'NFG 1 R "t" { "A" } { 1 } .',
+    'NFG 1 R "t" { "A" } { 1 } -',
+    'NFG 1 R "t" { "A" } { 1 } --1',
+    'NFG 1 R "t" { "A" } { 1 } 1e',
+    'NFG 1 R "t" { "A" } { 1 } 1/0',
+    'NFG 1 R "t" { "A" } { 1 } 1.5/2',
+    'NFG 1 R "t" { "A" } { { "a" } } { { "x" 1 } } 2',
+    'NFG 1 R "t" { "A" } { { "a" } } { { "x" 1 } } -1',
+    'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } { { "x" , 1 2 } } 1',
+    'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } { { "x" 1,,2 } } 1',
+    'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } { { "x" 1 2 3 } } 1',
+    'NFG 1 R "t" { "A" "B" } { { "a" "b" } } 1 2 3 4',
+    'NFG 1 R "t" { "A" "B" } { 2 } 1 2 3 4',
+    "",
+    'nfg 1 R "t" { "A" } { 1 } 1',
+    'NFG 1.0 R "t" { "A" } { 1 } 1',
+    'NFG 1 r "t" { "A" } { 1 } 1',
+]
+# What we read and Gambit refuses (documented extensions): signs, any label text
+WE_ALSO_READ = [
+    'NFG 1 R "t" { "A" } { 2 } 1e+5 2E3',
+    'NFG 1 R "t" { "A" } { 2 } +3 4',
+    'NFG 1 R "jeu \u00fc" { "J\u00f6ns" "\u674e" } { { "\u00e9" "\u00df" } { "\u221e" } } 1 2 3 4',
+    'NFG 1 R "t" { " A" "B  C" } { 1 1 } 1 2',
+    'NFG 1 R "t" { "A\tB" } { 1 } 1',
+    '\ufeffNFG 1 R "t" { "A" } { 1 } 1',
+]
+
+
+class TestAsGambitReads:
+    @pytest.mark.parametrize(("text", "players", "strategies"),
+                             [pytest.param(*c[1:], id=c[0]) for c in GAMBIT_ACCEPTS])
+    def test_gambit_labels(self, text, players, strategies):
+        g = read_nfg(text, labels="gambit")
+        assert g.player_names == players and g.action_names == strategies
+        kept = read_nfg(text)  # default: labels as written, repeated player names renamed
+        assert np.array_equal(kept.payoffs, g.payoffs)
+        assert len(set(kept.player_names)) == kept.n_players
+        f = parse_nfg(text, labels="gambit")
+        assert f.player_names == players
+
+    def test_default_keeps_labels_but_renames_repeated_players(self):
+        text = 'NFG 1 R "t" { "A" "A" "" } { { "x" "x" } { "" } { "" "" } } ' + " ".join(
+            ["1"] * 12)
+        g = read_nfg(text)
+        assert g.player_names == ("A_1", "A_2", "")
+        assert g.action_names == (("x", "x"), ("",), ("", ""))
+        assert read_nfg(text, labels="gambit").player_names == ("A_1", "A_2", "_1")
+
+    def test_payoffs_of_the_renamed_game(self):
+        g = read_nfg('NFG 1 R "t" { "A" "A" } { 2 2 } 1 2 3 4 5 6 7 8')
+        assert g.payoffs.tolist() == [[[1, 5], [3, 7]], [[2, 6], [4, 8]]]
+
+    @pytest.mark.parametrize("text", BOTH_REFUSE)
+    def test_we_refuse_what_gambit_refuses(self, text):
+        with pytest.raises(NfgFormatError):
+            read_nfg(text)
+
+    def test_bad_labels_option(self):
+        with pytest.raises(dt.DeterrenceError, match="labels='renamed'"):
+            read_nfg(SELTEN_PAYOFF, labels="renamed")
+
+    @pytest.mark.peer
+    @pytest.mark.parametrize("text", [c[1] for c in GAMBIT_ACCEPTS],
+                             ids=[c[0] for c in GAMBIT_ACCEPTS])
+    def test_side_by_side_with_gambit(self, text):
+        assert_matches_gambit(read_nfg(text, labels="gambit"), gbt_read(text))
+
+    @pytest.mark.peer
+    @pytest.mark.parametrize("text", BOTH_REFUSE)
+    def test_gambit_refuses_them_too(self, text):
+        gambit()
+        # pygambit raises various types, some only when a payoff is read ("." and "-")
+        with pytest.raises(Exception):  # noqa: B017
+            gbt_arrays(gbt_read(text))
+
+    @pytest.mark.peer
+    @pytest.mark.parametrize("text", WE_ALSO_READ)
+    def test_extensions_gambit_refuses(self, text):
+        read_nfg(text)
+        gambit()
+        with pytest.raises(Exception):  # noqa: B017
+            gbt_arrays(gbt_read(text))
+
+    @pytest.mark.peer
+    @settings(max_examples=80, deadline=None)
+    @given(
+        players=st.lists(st.sampled_from(["A", "A_1", "A_2", "", "_1", "_2", "A_1_1", "B"]),
+                         min_size=1, max_size=5),
+        strategies=st.lists(st.sampled_from(["x", "x_1", "", "_1", "1", "1_1"]), min_size=1,
+                            max_size=5),
+    )
+    def test_renaming_rule_matches_gambit(self, players, strategies):
+        ps = " ".join(f'"{p}"' for p in players)
+        ss = " ".join(f'"{s}"' for s in strategies)
+        rest = " ".join(f"{{ {ss} }}" if i == 0 else '{ "s" }' for i in range(len(players)))
+        text = f'NFG 1 R "t" {{ {ps} }} {{ {rest} }} ' + " ".join(
+            ["1"] * (len(players) * len(strategies)))
+        assert_matches_gambit(read_nfg(text, labels="gambit"), gbt_read(text))
+        assert nfg.gambit_labels(players) == tuple(p.label for p in gbt_read(text).players)
+
+
+# ====================================================================== files and pipes
+class TestFilesAndPipes:
+    def test_dash_reads_standard_input(self, monkeypatch):
+        stdin = io.TextIOWrapper(io.BytesIO(SELTEN_PAYOFF.encode("utf-8")), encoding="utf-8")
+        monkeypatch.setattr("sys.stdin", stdin)
+        assert read_nfg("-") == read_nfg(SELTEN_PAYOFF)
+
+    def test_dash_reads_a_text_stream_without_buffer(self, monkeypatch):
+        monkeypatch.setattr("sys.stdin", io.StringIO(SELTEN_OUTCOME))
+        f = parse_nfg("-")
+        assert f.form == "outcome" and f.to_game() == read_nfg(SELTEN_OUTCOME)
+
+    def test_errors_on_standard_input_name_it(self, monkeypatch):
+        monkeypatch.setattr("sys.stdin", io.StringIO('NFG 1 R "t" { "a" } { 2 }\n1 x\n'))
+        with pytest.raises(NfgFormatError, match=r"^<stdin>:2:3: "):
+            read_nfg("-")
+
+    def test_dev_stdin_from_a_pipe(self):
+        import subprocess
+        import sys
+
+        code = "import deterrence as dt; g = dt.read_nfg('/dev/stdin'); print(g.shape)"
+        for path_arg in ("/dev/stdin", "-"):
+            out = subprocess.run(
+                [sys.executable, "-c", code.replace("/dev/stdin", path_arg)],
+                input=SELTEN_PAYOFF.encode(), capture_output=True, check=True, timeout=120,
+            )
+            assert out.stdout.decode().strip() == "(3, 2)"
+
+    def test_a_directory_is_reported_as_a_directory(self, tmp_path):
+        with pytest.raises(IsADirectoryError, match="is a directory") as info:
+            read_nfg(tmp_path)
+        assert info.value.filename == str(tmp_path)
+        with pytest.raises(IsADirectoryError):
+            read_nfg(str(tmp_path))
+
+    def test_a_path_through_a_file_is_missing(self, tmp_path):
+        p = tmp_path / "g.nfg"
+        p.write_text(SELTEN_PAYOFF, encoding="utf-8")
+        with pytest.raises(FileNotFoundError, match=r"no such \.nfg file"):
+            read_nfg(p / "inner.nfg")
+
+    def test_a_fifo(self, tmp_path):
+        import threading
+
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        fifo = tmp_path / "pipe.nfg"
+        os.mkfifo(fifo)
+
+        def writer():
+            with open(fifo, "w", encoding="utf-8") as fh:
+                fh.write(SELTEN_PAYOFF)
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            assert read_nfg(fifo) == read_nfg(SELTEN_PAYOFF)
+        finally:
+            t.join(timeout=10)
+
+
+# ============================================ no slow-path cliff: bulk == token by token
+def _token_by_token(monkeypatch):
+    """Force every payoff and index list through the token scanner from its first word."""
+    monkeypatch.setattr(nfg, "_fast_numbers", lambda body, total: None)
+    monkeypatch.setattr(nfg, "_fast_indices", lambda body, n, m: None)
+    monkeypatch.setattr(nfg, "_payoff_words", lambda words: (np.empty(len(words)), 0))
+    monkeypatch.setattr(nfg, "_index_words", lambda words, n_out: (
+        np.empty(len(words), dtype=np.intp), 0))
+
+
+def _outcome_of(text):
+    try:
+        g = read_nfg(text)
+    except NfgFormatError as exc:
+        return ("error", str(exc), exc.line, exc.column)
+    return ("ok", g.payoffs.tobytes(), g.shape)
+
+
+SPLICES = ["1/3", "-7/2", "1x3", "4}", '"a"', "{", ",", "1/0", "1e999", "", "5 6", "2.5e-3",
+           "+4", "0.", "--1", "\u00a0", "9 9 9"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_bulk_path_reports_exactly_what_the_scanner_reports(data):
+    shape = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    g = dt.catalog.random_game(tuple(shape), rng=data.draw(st.integers(0, 99)), integer=True)
+    form = data.draw(st.sampled_from(["payoff", "outcome"]))
+    text = write_nfg(g, form=form)
+    words = text.split(" ")
+    k = data.draw(st.integers(len(words) // 2, len(words) - 1))
+    splice = data.draw(st.sampled_from(SPLICES))
+    if form == "outcome" and splice not in ("", "5 6", "9 9 9"):
+        splice = data.draw(st.sampled_from(["1/3", "x", "-1", "99", "1.0", "}"]))
+    words[k] = splice + ("\n" if words[k].endswith("\n") else "")
+    bad = " ".join(words)
+    fast = _outcome_of(bad)
+    with pytest.MonkeyPatch.context() as mp:
+        _token_by_token(mp)
+        slow = _outcome_of(bad)
+    assert fast == slow
+
+
+def test_one_rational_or_bad_token_at_the_end_is_read_or_refused_with_its_position():
+    g = dt.catalog.random_game((4, 11, 11, 11), rng=3, integer=True)
+    text = write_nfg(g, form="payoff")
+    head = text.rstrip("\n").rpartition(" ")[0]
+    n_lines = text.count("\n")
+    rational = read_nfg(head + " 1/3\n")
+    assert rational.payoffs[3, 3, 10, 10, 10] == 1 / 3
+    assert np.array_equal(rational.payoffs.ravel()[:-1], g.payoffs.ravel()[:-1])
+    with pytest.raises(NfgFormatError) as info:
+        read_nfg(head + " 1x3\n")
+    col = len(head.rsplit("\n", 1)[-1]) + 2
+    assert (info.value.line, info.value.column) == (n_lines, col)
+    assert "player 4's payoff at profile (4, 11, 11, 11)" in str(info.value)

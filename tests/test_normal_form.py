@@ -470,3 +470,47 @@ class TestNashpy:
             dt.NormalFormGame.from_nashpy(object())
         with pytest.raises(InvalidGameError, match="2-player"):
             dt.NormalFormGame(np.zeros((3, 2, 2, 2))).to_nashpy()
+
+
+class TestPayoffTypes:
+    """Issue 10 item 4: booleans, complex numbers and strings are refused, never coerced."""
+
+    @pytest.mark.parametrize(
+        ("payoffs", "phrase"),
+        [
+            (np.ones((2, 2, 2), dtype=bool), "bool"),
+            (np.ones((2, 2, 2)) + 1j, "complex"),
+            (np.ones((2, 2, 2), dtype=complex), "complex"),  # zero imaginary parts too
+            ([[[1 + 0j, 0], [0, 1]], [[1, 0], [0, 1]]], "complex"),
+            (np.array([[[1.0, True], [0, 1]], [[1, 0], [0, 1]]], dtype=object), "boolean"),
+            (np.array([[["1", 0], [0, 1]], [[1, 0], [0, 1]]], dtype=object), "string"),
+        ],
+    )
+    def test_refused(self, payoffs, phrase):
+        with pytest.raises(InvalidGameError, match=phrase):
+            dt.NormalFormGame(payoffs)
+
+    def test_object_array_of_reals_accepted(self):
+        from fractions import Fraction
+
+        arr = np.array([[[Fraction(1, 2), 0]], [[1, 2]]], dtype=object)
+        assert dt.NormalFormGame(arr).payoffs.tolist() == [[[0.5, 0.0]], [[1.0, 2.0]]]
+
+    def test_from_function_errors(self):
+        with pytest.raises(InvalidGameError, match=r"payoff\(\(0, 0\)\) raised IndexError"):
+            dt.NormalFormGame.from_function((2, 2), lambda p: [[0, 1][p[0] + 5], 0])
+        with pytest.raises(InvalidGameError, match="returned 1 value"):
+            dt.NormalFormGame.from_function((2, 2), lambda p: [0.0])
+        with pytest.raises(InvalidGameError, match=r"shape\[1\]=-1"):
+            dt.NormalFormGame.from_function((2, -1), lambda p: [0, 0])
+        with pytest.raises(InvalidGameError, match="complex"):
+            dt.NormalFormGame.from_function((2,), lambda p: [1j])
+
+    def test_too_many_players(self):
+        with pytest.raises(InvalidGameError, match="at most 63 players"):
+            dt.NormalFormGame.from_function((1,) * 64, lambda p: [0.0] * 64)
+        nested: list = [0.0]
+        for _ in range(65):
+            nested = [nested]
+        with pytest.raises(InvalidGameError, match="players"):
+            dt.NormalFormGame(nested)

@@ -55,7 +55,11 @@ def test_penalty_above_every_gain_gives_a_full_race(n, extra, b, c, kappa, margi
     lv = np.linspace(0.0, 1.0, K)
     b, c, kappa = b[:n], c[:n], kappa[:n]
     model = dt.TargetingModel(
-        n_orgs=n, levels=lv, benefit=b, cost=c, penalty=1.0,
+        n_orgs=n,
+        levels=lv,
+        benefit=b,
+        cost=c,
+        penalty=1.0,
         metrics={"violence": kappa},
         market=dt.Market(revenue=revenue, exponent=1.0, base=1.0) if revenue else None,
     )
@@ -125,8 +129,9 @@ def test_penalty_below_the_gain_has_no_pure_equilibrium_and_cycles(n, b, ratio, 
 
 
 # ----------------------------------------------------------------------------- closed form 3
-@pytest.mark.parametrize(("n", "b", "L", "K"), [(2, 1.0, 1.0, 11), (4, 1.0, 2.0, 101),
-                                                (6, 0.5, 3.0, 41)])
+@pytest.mark.parametrize(
+    ("n", "b", "L", "K"), [(2, 1.0, 1.0, 11), (4, 1.0, 2.0, 101), (6, 0.5, 3.0, 41)]
+)
 def test_logit_noise_past_which_uniform_maximal_violence_is_an_equilibrium(n, b, L, K):
     """Closed form 3: attribution noise that makes maximal violence stable.
 
@@ -151,7 +156,10 @@ def test_logit_noise_past_which_uniform_maximal_violence_is_an_equilibrium(n, b,
     assert delta < L / (n * b)
     s_delta = delta / math.log((1.0 / (1.0 / n - b * delta / L) - 1.0) / (n - 1))
     model = dt.TargetingModel(
-        n_orgs=n, levels=np.linspace(0, 1, K), benefit=b, penalty=L,
+        n_orgs=n,
+        levels=np.linspace(0, 1, K),
+        benefit=b,
+        penalty=L,
         rule=dt.NoisyMostViolent(noise=1.0),
     )
     t = dt.equilibrium_noise(model)
@@ -186,14 +194,25 @@ def test_the_four_verdicts():
 
 
 def test_report_views_and_serialisation():
-    model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 21), benefit=1.0, penalty=0.5,
-                              names=["A", "B", "C"], title="toy")
+    model = dt.TargetingModel(
+        n_orgs=3,
+        levels=np.linspace(0, 1, 21),
+        benefit=1.0,
+        penalty=0.5,
+        names=["A", "B", "C"],
+        title="toy",
+    )
     rep = dt.race_to_the_bottom(model, mixed="none")
     assert rep.dynamics == "cycle" and len(rep.cycle) > 2
     df = rep.to_dataframe()
     assert list(df["organization"]) == ["A", "B", "C"]
-    assert {"baseline_level", "policy_level", "designation_probability", "penalty",
-            "violence_gain"} <= set(df.columns)
+    assert {
+        "baseline_level",
+        "policy_level",
+        "designation_probability",
+        "penalty",
+        "violence_gain",
+    } <= set(df.columns)
     np.testing.assert_allclose(df["designation_probability"].sum(), rep.designations)
     assert rep.designations == pytest.approx(1.0)  # somebody is always the most violent
     d = json.loads(json.dumps(rep.to_dict()))
@@ -235,13 +254,16 @@ def test_start_and_limits():
     model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 21), benefit=1.0, penalty=2.0)
     rep = dt.race_to_the_bottom(model, start=(3, 0, 0), mixed="none")
     assert rep.status_quo == (3, 0, 0) and rep.verdict == "full"
-    rep = dt.race_to_the_bottom(dataclasses.replace(model, penalty=0.5), max_iter=7,
-                                mixed="none", equilibria=False)
+    rep = dt.race_to_the_bottom(
+        dataclasses.replace(model, penalty=0.5), max_iter=7, mixed="none", equilibria=False
+    )
     assert rep.dynamics == "max_iter" and any("max_iter" in n for n in rep.notes)
     big = dt.TargetingModel(n_orgs=30, levels=np.linspace(0, 1, 11), penalty=5.0)
     rep = dt.race_to_the_bottom(big, mixed="none")
-    assert rep.baseline_equilibria is None and rep.verdict == "full"
-    assert any("above the enumeration limit" in n for n in rep.notes)
+    # 11^30 profiles: beyond any table, the structured search still enumerates them all
+    assert rep.baseline_equilibria.complete and rep.verdict == "full"
+    assert [e.pure_profile for e in rep.baseline_equilibria] == [(10,) * 30]
+    assert any("structured" in n and "no table" in n for n in rep.notes)
 
 
 @pytest.mark.parametrize(
@@ -264,8 +286,11 @@ def test_race_rejects_bad_options(kwargs, match):
 def test_other_rules_race():
     lv = np.linspace(0, 1, 6)
     base = {"n_orgs": 4, "levels": lv, "benefit": [1.0, 0.9, 0.8, 0.7], "penalty": 2.0}
-    for rule in [dt.TopK(k=2), dt.Priority(order=(3, 2, 1, 0)),
-                 dt.NoisyMostViolent(noise=0.05, floor=0.0)]:
+    for rule in [
+        dt.TopK(k=2),
+        dt.Priority(order=(3, 2, 1, 0)),
+        dt.NoisyMostViolent(noise=0.05, floor=0.0),
+    ]:
         rep = dt.race_to_the_bottom(dt.TargetingModel(rule=rule, **base), mixed="none")
         assert rep.verdict == "full", rule
     # with noise, innocent designations happen even at the bottom: 1/(N + 1) each
@@ -278,11 +303,14 @@ def test_other_rules_race():
     assert prop.verdict == "none"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("deterrence.solvers.logit") is None,
-                    reason="the logit solver has not landed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("deterrence.solvers.logit") is None,
+    reason="the logit solver has not landed",
+)
 def test_mixed_equilibrium_is_reported_with_its_regret():
-    model = dt.TargetingModel(n_orgs=3, levels=[0.0, 0.5, 1.0], benefit=[1.0, 0.8, 0.9],
-                              penalty=[0.5, 0.4, 0.45])
+    model = dt.TargetingModel(
+        n_orgs=3, levels=[0.0, 0.5, 1.0], benefit=[1.0, 0.8, 0.9], penalty=[0.5, 0.4, 0.45]
+    )
     rep = dt.race_to_the_bottom(model, mixed="logit")
     assert rep.policy_mixed is not None
     assert rep.policy_mixed.max_regret < 1e-8
@@ -312,8 +340,14 @@ def test_equilibrium_penalty_with_a_market_matches_a_direct_formula():
     lv = np.linspace(0, 1, 6)
     b = np.array([1.0, 0.5, 0.8])
     base = np.array([1.0, 2.0, 0.5])
-    model = dt.TargetingModel(n_orgs=3, levels=lv, benefit=b, cost=0.2, penalty=[1.0, 2.0, 1.5],
-                              market=dt.Market(revenue=1.0, exponent=1.0, base=base))
+    model = dt.TargetingModel(
+        n_orgs=3,
+        levels=lv,
+        benefit=b,
+        cost=0.2,
+        penalty=[1.0, 2.0, 1.5],
+        market=dt.Market(revenue=1.0, exponent=1.0, base=base),
+    )
     want = 0.0
     for i in range(3):  # i deviates from all-minimum; designated for sure when v > 0
         for v in lv[1:]:
@@ -367,8 +401,9 @@ def test_race_dynamics_agree_with_the_dynamics_module(name):
     model = dt.load_scenario(name)
     game = model.game()
     rep = dt.race_to_the_bottom(model, equilibria=False)
-    res = dt.best_response_dynamics(game, rep.status_quo, order="sequential", max_iter=100_000,
-                                    tie_breaking="stay", tol=1e-9)
+    res = dt.best_response_dynamics(
+        game, rep.status_quo, order="sequential", max_iter=100_000, tie_breaking="stay", tol=1e-9
+    )
     assert res.outcome == rep.dynamics
     assert tuple(res.end) == rep.end
     np.testing.assert_array_equal(res.trajectory, rep.trajectory[: len(res.trajectory)])

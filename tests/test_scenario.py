@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import textwrap
+import tomllib
 
 import numpy as np
 import pytest
 
 import deterrence as dt
 from deterrence.cli import main
-from deterrence.errors import ScenarioError
+from deterrence.errors import DeterrenceError, ScenarioError
+from deterrence.scenario import scenario_from_dict
 
 MINIMAL = """
 title = "two rivals"
@@ -66,8 +68,15 @@ def test_every_shipped_scenario_loads_and_races(name):
 
 
 def test_shipped_presets():
-    assert {"default", "symmetric", "undercutting", "per_dollar", "noisy_attribution",
-            "dynamic_concentration", "capacity"} <= set(dt.available_scenarios())
+    assert {
+        "default",
+        "symmetric",
+        "undercutting",
+        "per_dollar",
+        "noisy_attribution",
+        "dynamic_concentration",
+        "capacity",
+    } <= set(dt.available_scenarios())
     assert dt.race_to_the_bottom(dt.load_scenario("symmetric"), equilibria=False).verdict == "full"
     und = dt.race_to_the_bottom(dt.load_scenario("undercutting"), equilibria=False)
     assert und.dynamics == "cycle"
@@ -133,52 +142,107 @@ def test_rules_attribution_and_framing(tmp_path):
 # ----------------------------------------------------------------------------- validation
 BAD = [
     # (edit of MINIMAL, key path, message fragment)
-    (lambda t: t.replace("penalty = 1.5", "penalt = 1.5"), "organizations[1].penalt",
-     "did you mean 'penalty'"),
+    (
+        lambda t: t.replace("penalty = 1.5", "penalt = 1.5"),
+        "organizations[1].penalt",
+        "did you mean 'penalty'",
+    ),
     (lambda t: t.replace("[penalty]", "[penalties]"), "penalties", "did you mean 'penalty'"),
-    (lambda t: t.replace("revenue = 4.0", 'revenue = "four"'), "organizations[0].revenue",
-     "expected a number"),
-    (lambda t: t.replace("penalty = 1.5", "penalty = -1.5"), "organizations[1].penalty",
-     "expected >= 0"),
+    (
+        lambda t: t.replace("revenue = 4.0", 'revenue = "four"'),
+        "organizations[0].revenue",
+        "expected a number",
+    ),
+    (
+        lambda t: t.replace("penalty = 1.5", "penalty = -1.5"),
+        "organizations[1].penalty",
+        "expected >= 0",
+    ),
     (lambda t: t.replace("num = 3", "num = 0"), "levels.num", "expected >= 1"),
-    (lambda t: t.replace("min = 0\nmax = 2\nnum = 3", "values = []"), "levels.values",
-     "is empty"),
-    (lambda t: t.replace("min = 0\nmax = 2\nnum = 3", "values = [0, 2, 1]"), "levels.values",
-     "strictly increasing"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"\nnoise = 0'),
-     "rule.noise", "expected > 0"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"\nnoise = -2'),
-     "rule.noise", "expected > 0"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"'),
-     "rule.noise", "is required"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "most_violet"'), "rule.type",
-     "did you mean 'most_violent'"),
-    (lambda t: t.replace("civilians = 3.0", "civilian = 3.0"), "rule.weights.civilian",
-     "did you mean 'civilians'"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "most_violent"\nties = "first"'),
-     "rule.ties", "expected one of split, random, lowest"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "top_k"\nk = 5'), "rule.k",
-     "at most the number of organizations"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "priority"\norder = ["A"]'),
-     "rule.order", "every organization exactly once"),
-    (lambda t: t.replace('type = "most_violent"', 'type = "priority"\norder = ["A", "C"]'),
-     "rule.order[1]", "expected one of A, B"),
-    (lambda t: t.replace("us_share = 0.5", "us_share = 1.5"), "organizations[0].us_share",
-     "expected <= 1"),
+    (lambda t: t.replace("min = 0\nmax = 2\nnum = 3", "values = []"), "levels.values", "is empty"),
+    (
+        lambda t: t.replace("min = 0\nmax = 2\nnum = 3", "values = [0, 2, 1]"),
+        "levels.values",
+        "strictly increasing",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"\nnoise = 0'),
+        "rule.noise",
+        "expected > 0",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"\nnoise = -2'),
+        "rule.noise",
+        "expected > 0",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "noisy_most_violent"'),
+        "rule.noise",
+        "is required",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "most_violet"'),
+        "rule.type",
+        "did you mean 'most_violent'",
+    ),
+    (
+        lambda t: t.replace("civilians = 3.0", "civilian = 3.0"),
+        "rule.weights.civilian",
+        "did you mean 'civilians'",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "most_violent"\nties = "first"'),
+        "rule.ties",
+        "expected one of split, random, lowest",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "top_k"\nk = 5'),
+        "rule.k",
+        "at most the number of organizations",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "priority"\norder = ["A"]'),
+        "rule.order",
+        "every organization exactly once",
+    ),
+    (
+        lambda t: t.replace('type = "most_violent"', 'type = "priority"\norder = ["A", "C"]'),
+        "rule.order[1]",
+        "expected one of A, B",
+    ),
+    (
+        lambda t: t.replace("us_share = 0.5", "us_share = 1.5"),
+        "organizations[0].us_share",
+        "expected <= 1",
+    ),
     (lambda t: t.replace("penalty = 1.5\n", ""), "organizations[1].penalty", "is missing"),
     (lambda t: t.replace('name = "B"', 'name = "A"'), "organizations[1].name", "unique"),
-    (lambda t: t.replace("exponent = 0.5", "exponent = -0.5"), "market.exponent",
-     "expected >= 0"),
-    (lambda t: t + '\n[[framing]]\nby = "B"\nas = "BB"\nshare = 0.1\n', "framing[0].as",
-     "did you mean 'B'"),
-    (lambda t: t + '\n[[framing]]\nby = "B"\nas = "B"\nshare = 0.1\n', "framing[0].as",
-     "the framer itself"),
-    (lambda t: t + '\n[attribution]\nmisattribution = 0.1\nrivals = [["A", "A"]]\n',
-     "attribution.rivals[0]", "with itself"),
-    (lambda t: t + "\n[attribution]\nmatrix = [[1, 0.5], [0, 1]]\n", "attribution.matrix[0]",
-     "sums to 1.5"),
-    (lambda t: t.replace("benefit = 0.4", "benefit = true"), "defaults.benefit",
-     "expected a number"),
+    (lambda t: t.replace("exponent = 0.5", "exponent = -0.5"), "market.exponent", "expected >= 0"),
+    (
+        lambda t: t + '\n[[framing]]\nby = "B"\nas = "BB"\nshare = 0.1\n',
+        "framing[0].as",
+        "did you mean 'B'",
+    ),
+    (
+        lambda t: t + '\n[[framing]]\nby = "B"\nas = "B"\nshare = 0.1\n',
+        "framing[0].as",
+        "the framer itself",
+    ),
+    (
+        lambda t: t + '\n[attribution]\nmisattribution = 0.1\nrivals = [["A", "A"]]\n',
+        "attribution.rivals[0]",
+        "with itself",
+    ),
+    (
+        lambda t: t + "\n[attribution]\nmatrix = [[1, 0.5], [0, 1]]\n",
+        "attribution.matrix[0]",
+        "sums to 1.5",
+    ),
+    (
+        lambda t: t.replace("benefit = 0.4", "benefit = true"),
+        "defaults.benefit",
+        "expected a number",
+    ),
     (lambda t: t.replace("[rule]", "[rules]"), "rules", "did you mean 'rule'"),
 ]
 
@@ -247,3 +311,25 @@ def test_cli_bad_file_exits_2_with_one_line(capsys, tmp_path):
     bad = write(tmp_path, "x = [", name="broken.toml")
     assert main(["analyze", str(bad)]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_top_k_capacity_is_checked_in_one_place():
+    """TopK with k above the number of organizations: the model and the scenario loader
+    both refuse it through the rule table's check, naming rule.k, its value and N."""
+    with pytest.raises(
+        DeterrenceError,
+        match=r"rule\.k=5 is not valid; expected at most the "
+        r"number of organizations \(3\)",
+    ):
+        dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], rule=dt.TopK(k=5))
+    with pytest.raises(DeterrenceError, match=r"baseline\.k=4 .*organizations \(3\)"):
+        dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], baseline=dt.TopK(k=4))
+    dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], rule=dt.TopK(k=3))  # k = N is fine
+    text = MINIMAL.replace('type = "most_violent"', 'type = "top_k"\nk = 3')
+    with pytest.raises(
+        ScenarioError,
+        match=r"rule\.k: is 3; expected at most the number of "
+        r"organizations \(2\)",
+    ) as info:
+        scenario_from_dict(tomllib.loads(text))
+    assert info.value.key == "rule.k"

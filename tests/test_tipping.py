@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 import deterrence as dt
-from deterrence.analysis import _tipping_sim
+from deterrence.analysis import _tipping_kernel
 
 MODEL = dt.TippingModel()  # the issue's defaults: n=100, N(0.6, 0.2), F=1, Beta(1, .25), z=2
 
@@ -148,8 +148,9 @@ def test_critical_capacity_with_prior_and_priority() -> None:
     assert warn.high == pytest.approx(MODEL.n * MODEL.p_low)
     assert warn.high < prio.high < rand.high
     # one tier of everybody is random enforcement
-    assert dt.critical_capacity(MODEL.replace(enforcement="priority", tier_size=100)
-                                ).high == pytest.approx(rand.high)
+    assert dt.critical_capacity(
+        MODEL.replace(enforcement="priority", tier_size=100)
+    ).high == pytest.approx(rand.high)
     with pytest.raises(dt.UnsupportedGameError):
         dt.critical_capacity(MODEL.replace(enforcement="priority"), prior=True)
     with pytest.raises(dt.UnsupportedGameError):
@@ -200,8 +201,9 @@ def test_simulation_shows_both_modes_in_the_bistable_band() -> None:
 def test_the_cliff() -> None:
     """Long-run violations fall off a cliff as capacity crosses the band, and the
     punishment actually delivered falls with them: more capacity, less punishment."""
-    res = dt.simulate_tipping(MODEL, capacity=[30.0, 55.0], runs=10, periods=2000,
-                              start="high", rng=2)
+    res = dt.simulate_tipping(
+        MODEL, capacity=[30.0, 55.0], runs=10, periods=2000, start="high", rng=2
+    )
     v = res.mean_violations_from("high")
     assert v[0] > 90 and v[1] < 20
     assert res.punishment[1] < res.punishment[0]
@@ -270,8 +272,9 @@ def test_chain_refusals() -> None:
     with pytest.raises(dt.DeterrenceError, match="max_states"):
         dt.markov_chain(MODEL)
     with pytest.raises(dt.UnsupportedGameError, match="max_periods"):
-        dt.markov_chain(dt.TippingModel(n=4, crackdown=dt.Crackdown(extra=1, trigger=2,
-                                                                    max_periods=3)))
+        dt.markov_chain(
+            dt.TippingModel(n=4, crackdown=dt.Crackdown(extra=1, trigger=2, max_periods=3))
+        )
 
 
 def test_chain_with_crackdown() -> None:
@@ -279,14 +282,15 @@ def test_chain_with_crackdown() -> None:
     plain = dt.markov_chain(m)
     tough = dt.markov_chain(m.replace(crackdown=dt.Crackdown(extra=5.0, trigger=3)))
     assert tough.mean < plain.mean
-    res = dt.simulate_tipping(m.replace(crackdown=dt.Crackdown(extra=5.0, trigger=3)),
-                              runs=20, periods=10_000, rng=1)
+    res = dt.simulate_tipping(
+        m.replace(crackdown=dt.Crackdown(extra=5.0, trigger=3)), runs=20, periods=10_000, rng=1
+    )
     assert 0.5 * np.abs(res.pmf[0] - tough.pmf).sum() < 0.02
 
 
 # ---------------------------------------------------------------- reproducibility
 def _assert_same(a: dt.TippingResult, b: dt.TippingResult) -> None:
-    for name in _tipping_sim.BLOCK_FIELDS:
+    for name in _tipping_kernel.BLOCK_FIELDS:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
 
 
@@ -304,8 +308,10 @@ def test_same_seed_same_numbers_serial_threads_and_map() -> None:
     assert not np.array_equal(other.counts, serial.counts)
     # a SeedSequence seed is not consumed: reusing it gives the same numbers
     ss = np.random.SeedSequence(7)
-    _assert_same(dt.simulate_tipping(MODEL, **{**kw, "rng": ss}),
-                 dt.simulate_tipping(MODEL, **{**kw, "rng": ss}))
+    _assert_same(
+        dt.simulate_tipping(MODEL, **{**kw, "rng": ss}),
+        dt.simulate_tipping(MODEL, **{**kw, "rng": ss}),
+    )
 
 
 def test_process_pool_agrees_with_serial() -> None:
@@ -313,8 +319,9 @@ def test_process_pool_agrees_with_serial() -> None:
 
     kw = {"capacity": CAPS[:4], "runs": 3, "periods": 200, "rng": 9, "block_size": 2}
     with ProcessPoolExecutor(max_workers=2) as ex:
-        _assert_same(dt.simulate_tipping(MODEL, **kw),
-                     dt.simulate_tipping(MODEL, executor=ex, **kw))
+        _assert_same(
+            dt.simulate_tipping(MODEL, **kw), dt.simulate_tipping(MODEL, executor=ex, **kw)
+        )
 
 
 class _Interrupt(Exception):
@@ -336,9 +343,8 @@ def test_interrupted_sweep_resumes_to_identical_numbers(tmp_path) -> None:
     kw = {"capacity": CAPS, "runs": 4, "periods": 300, "block_size": 2}
     full = dt.simulate_tipping(MODEL, rng=21, **kw)
     with pytest.raises(_Interrupt):
-        dt.simulate_tipping(MODEL, rng=21, checkpoint=path, executor=_interrupted_after(2),
-                            **kw)
-    meta, blocks = _tipping_sim.read_checkpoint(path)
+        dt.simulate_tipping(MODEL, rng=21, checkpoint=path, executor=_interrupted_after(2), **kw)
+    meta, blocks = _tipping_kernel.read_checkpoint(path)
     assert sorted(blocks) == [0, 1]
     assert meta["completed_capacities"] == CAPS[:4].tolist()
     calls = []
@@ -378,21 +384,20 @@ def test_checkpoint_refuses_other_parameters(tmp_path) -> None:
 
 
 def test_progress_bar_and_record(capsys) -> None:
-    res = dt.simulate_tipping(MODEL, capacity=[20.0, 50.0], runs=3, periods=200, rng=1,
-                              progress=True, record=True)
+    res = dt.simulate_tipping(
+        MODEL, capacity=[20.0, 50.0], runs=3, periods=200, rng=1, progress=True, record=True
+    )
     assert res.trajectories.shape == (2, 3, 200)
     # the recorded paths give back the long-run histogram
     post = res.trajectories[:, :, res.burn_in :]
     for i in range(2):
-        np.testing.assert_array_equal(np.bincount(post[i].ravel(), minlength=101),
-                                      res.counts[i])
+        np.testing.assert_array_equal(np.bincount(post[i].ravel(), minlength=101), res.counts[i])
     assert "tipping" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------- variants
 def test_priority_tips_with_less_capacity_and_less_punishment() -> None:
-    cmp = dt.compare_enforcement(MODEL, capacity=[20.0, 30.0, 44.0], runs=10, periods=1500,
-                                 rng=3)
+    cmp = dt.compare_enforcement(MODEL, capacity=[20.0, 30.0, 44.0], runs=10, periods=1500, rng=3)
     assert cmp.deterred_share("random").tolist() == [0.0, 0.0, 1.0]
     assert cmp.deterred_share("priority").tolist() == [1.0, 1.0, 1.0]
     caps = cmp.tipping_capacity()
@@ -408,10 +413,18 @@ def test_priority_tips_with_less_capacity_and_less_punishment() -> None:
 def test_warnings_need_priority_and_act_at_once() -> None:
     prio = MODEL.replace(enforcement="priority")
     # with warnings the top tier is deterred from the first period
-    a = dt.simulate_tipping(prio, capacity=12.0, runs=20, periods=2, start="high",
-                            record=True, rng=1)
-    b = dt.simulate_tipping(prio.replace(warnings=True), capacity=12.0, runs=20, periods=2,
-                            start="high", record=True, rng=1)
+    a = dt.simulate_tipping(
+        prio, capacity=12.0, runs=20, periods=2, start="high", record=True, rng=1
+    )
+    b = dt.simulate_tipping(
+        prio.replace(warnings=True),
+        capacity=12.0,
+        runs=20,
+        periods=2,
+        start="high",
+        record=True,
+        rng=1,
+    )
     assert b.trajectories[0, :, 0].mean() < a.trajectories[0, :, 0].mean() - 5
 
 
@@ -431,13 +444,15 @@ def test_crackdown_tips_the_system_and_is_rarely_needed_after() -> None:
 
 def test_priority_with_one_tier_is_random_enforcement() -> None:
     kw = {"capacity": [20.0, 45.0], "runs": 4, "periods": 300, "rng": 5}
-    _assert_same(dt.simulate_tipping(MODEL, **kw),
-                 dt.simulate_tipping(MODEL.replace(enforcement="priority", tier_size=100), **kw))
+    _assert_same(
+        dt.simulate_tipping(MODEL, **kw),
+        dt.simulate_tipping(MODEL.replace(enforcement="priority", tier_size=100), **kw),
+    )
 
 
 def test_split_counts() -> None:
     sizes = np.array([10, 10, 5])
-    out = _tipping_sim.split_counts(np.array([0, 16, 25, 7]), sizes)
+    out = _tipping_kernel.split_counts(np.array([0, 16, 25, 7]), sizes)
     assert out.sum(axis=1).tolist() == [0, 16, 25, 7]
     assert np.all(out <= sizes)
     assert out[2].tolist() == [10, 10, 5]
@@ -453,8 +468,13 @@ def test_results_tables_and_plots() -> None:
     res = dt.simulate_tipping(MODEL, capacity=[10.0, 30.0, 50.0], runs=4, periods=300, rng=1)
     df = res.to_dataframe()
     assert list(df.capacity) == [10.0, 30.0, 50.0]
-    for col in ("mean_violations", "modes", "punishment", "p_tip_from_low",
-                "expected_tip_time_from_high"):
+    for col in (
+        "mean_violations",
+        "modes",
+        "punishment",
+        "p_tip_from_low",
+        "expected_tip_time_from_high",
+    ):
         assert col in df
     assert "<table" in res._repr_html_()
     assert "TippingResult" in repr(res)

@@ -35,9 +35,27 @@ def test_tipping_text_table_and_range_syntax(capsys) -> None:
 
 
 def test_tipping_variants(capsys) -> None:
-    assert main(["tipping", "--enforcement", "priority", "--warnings", "--tier-size", "20",
-                 "--crackdown", "10:60:5", "--capacity", "25", "--start", "high", "--json",
-                 *FAST]) == 0
+    assert (
+        main(
+            [
+                "tipping",
+                "--enforcement",
+                "priority",
+                "--warnings",
+                "--tier-size",
+                "20",
+                "--crackdown",
+                "10:60:5",
+                "--capacity",
+                "25",
+                "--start",
+                "high",
+                "--json",
+                *FAST,
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["model"]["enforcement"] == "priority" and out["model"]["warnings"] is True
     assert out["model"]["tier_size"] == 20

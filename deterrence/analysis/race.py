@@ -25,11 +25,8 @@ to, or above the status quo.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import math
-import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -41,8 +38,8 @@ from numpy.typing import NDArray
 from .._report import jsonable, text_table
 from .._validation import check_choice, check_int, check_real
 from ..dynamics.best_response import best_response_dynamics
-from ..errors import DeterrenceError, UnsupportedGameError
-from ..model.rules import NoTargeting, Rule
+from ..errors import DeterrenceError
+from ..model.rules import Rule
 from ..model.targeting import TargetingModel
 from ..solvers.results import NashResult
 
@@ -51,7 +48,6 @@ __all__ = [
     "RaceReport",
     "framing_gains",
     "race_to_the_bottom",
-    "register_cli",
 ]
 
 #: Possible verdicts, from best to worst.
@@ -59,17 +55,10 @@ VERDICTS = ("full", "partial", "none", "escalation")
 MIXED = ("auto", "symmetric", "logit", "none")
 #: Default limit on pure profiles for exhaustive pure-equilibrium enumeration.
 DEFAULT_ENUMERATION_LIMIT = 2_000_000
-#: The logit path runs on the dense table (when it was built for the enumeration) only up to
-#: this many pure profiles: small tables make the Jacobian a few matrix products, while on
-#: larger ones the structured second-order oracle is faster (2.4x on the 1.77 million
-#: profiles of the default scenario).
-DENSE_LOGIT_LIMIT = 500_000
 
 
 # ----------------------------------------------------------------------------- dynamics
-def _sequential_br(
-    game: Any, start: Sequence[int], *, max_iter: int, tol: float
-) -> dict[str, Any]:
+def _sequential_br(game: Any, start: Sequence[int], *, max_iter: int, tol: float) -> dict[str, Any]:
     """Sequential best responses from ``start``, as the report records them.
 
     :func:`~deterrence.best_response_dynamics` with ``order="sequential"`` (organizations
@@ -178,9 +167,16 @@ class RaceReport:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        for name in ("trajectory", "baseline_levels", "policy_levels",
-                     "designation_probabilities", "baseline_payoffs", "policy_payoffs",
-                     "penalties", "violence_gains"):
+        for name in (
+            "trajectory",
+            "baseline_levels",
+            "policy_levels",
+            "designation_probabilities",
+            "baseline_payoffs",
+            "policy_payoffs",
+            "penalties",
+            "violence_gains",
+        ):
             arr = np.array(getattr(self, name))
             arr.flags.writeable = False
             object.__setattr__(self, name, arr)
@@ -298,14 +294,35 @@ class RaceReport:
         )
         lines.append("")
         df = self.to_dataframe()
-        lines.append(text_table(
-            ["organization", "status quo", "policy", "change", "P(designated)", "penalty",
-             "max gain", "payoff before", "after"],
-            [[r.organization, f"{r.baseline_level:.3g}", f"{r.policy_level:.3g}",
-              f"{r.change:+.3g}", f"{r.designation_probability:.3f}", f"{r.penalty:.3g}",
-              f"{r.violence_gain:.3g}", f"{r.baseline_payoff:.4g}", f"{r.policy_payoff:.4g}"]
-             for r in df.itertuples()],
-        ))
+        lines.append(
+            text_table(
+                [
+                    "organization",
+                    "status quo",
+                    "policy",
+                    "change",
+                    "P(designated)",
+                    "penalty",
+                    "max gain",
+                    "payoff before",
+                    "after",
+                ],
+                [
+                    [
+                        r.organization,
+                        f"{r.baseline_level:.3g}",
+                        f"{r.policy_level:.3g}",
+                        f"{r.change:+.3g}",
+                        f"{r.designation_probability:.3f}",
+                        f"{r.penalty:.3g}",
+                        f"{r.violence_gain:.3g}",
+                        f"{r.baseline_payoff:.4g}",
+                        f"{r.policy_payoff:.4g}",
+                    ]
+                    for r in df.itertuples()
+                ],
+            )
+        )
         lines.append(
             "(max gain: the most any violence level can gain the organization, penalty aside; "
             "a penalty above it makes a sure designation outweigh any violence)"
@@ -353,8 +370,12 @@ class RaceReport:
             import matplotlib.pyplot as plt
 
             _, ax = plt.subplots(figsize=(6, 3.5))
-        tot = np.array([sum(float(g[a]) for g, a in zip(self.levels, row, strict=True))
-                        for row in self.trajectory])
+        tot = np.array(
+            [
+                sum(float(g[a]) for g, a in zip(self.levels, row, strict=True))
+                for row in self.trajectory
+            ]
+        )
         ax.step(np.arange(len(tot)), tot, where="post", label="total violence")
         ax.axhline(self.baseline_violence, color="grey", ls="--", lw=1, label="status quo")
         ax.axhline(self.minimum_violence, color="green", ls=":", lw=1, label="minimum")
@@ -393,26 +414,38 @@ def _eq_text(res: NashResult | None, levels: Sequence[NDArray]) -> str:
 
 
 # ----------------------------------------------------------------------------- solving
-def _enumerate(
-    game: Any, limit: int, label: str, notes: list[str]
-) -> tuple[NashResult | None, Any]:
-    """Every pure equilibrium from the dense table (built once and returned for reuse)."""
+def _enumerate(game: Any, limit: int, label: str, notes: list[str]) -> NashResult | None:
+    """Every pure equilibrium: by the structured search when the game supports it (no
+    table), else from the dense table (``None`` above ``limit`` profiles)."""
+    from ..errors import InvalidGameError
     from ..solvers.api import solve
 
+    try:
+        res = solve(game, method="pure", route="structured")
+    except InvalidGameError:
+        res = None
+    if res is not None:
+        notes.append(f"{label}: {res.message} (complete)")
+        return res
     if game.n_profiles > limit:
         notes.append(
             f"{label}: {game.n_profiles} pure profiles, above the enumeration limit {limit}; "
             "pure equilibria not enumerated"
         )
-        return None, None
+        return None
     dense = game.to_normal_form(max_profiles=limit)
     res = solve(dense, method="pure")
     notes.append(f"{label}: {res.message} (complete)")
-    return res, dense
+    return res
 
 
 def _status_quo(
-    model: TargetingModel, game: Any, res: NashResult | None, *, max_iter: int, tol: float,
+    model: TargetingModel,
+    game: Any,
+    res: NashResult | None,
+    *,
+    max_iter: int,
+    tol: float,
     notes: list[str],
 ) -> tuple[int, ...]:
     if res is not None and res.equilibria:
@@ -438,23 +471,17 @@ def _status_quo(
     return dyn["end"]
 
 
-def _mixed(
-    game: Any, dense: Any, mode: str, notes: list[str], options: Mapping[str, Any]
-) -> NashResult | None:
-    """One mixed equilibrium of the policy game: through the structured oracle, or on the
-    dense table when it was built and is small (``DENSE_LOGIT_LIMIT``), then re-evaluated
-    with the structured oracle."""
+def _mixed(game: Any, mode: str, notes: list[str], options: Mapping[str, Any]) -> NashResult | None:
+    """One mixed equilibrium of the policy game, through :func:`deterrence.solve` on the
+    structured game (the solver picks its own representation through the game's seam)."""
     from ..solvers.api import solve
-    from ..solvers.results import Equilibrium
 
     if mode == "none":
         return None
     if mode == "auto":
         mode = "symmetric" if game.is_symmetric() else "logit"
-    small = dense is not None and dense.n_profiles <= DENSE_LOGIT_LIMIT
-    target = dense if (small and mode == "logit") else game
     try:
-        res = solve(target, method=mode, **dict(options))
+        res = solve(game, method=mode, **dict(options))
     except (ImportError, AttributeError, NotImplementedError) as exc:
         notes.append(
             f"policy: mixed solver {mode!r} is not available ({type(exc).__name__}: {exc})"
@@ -463,16 +490,10 @@ def _mixed(
     except DeterrenceError as exc:
         notes.append(f"policy: mixed solver {mode!r} declined: {exc}")
         return None
-    if target is not game:
-        res = dataclasses.replace(
-            res, equilibria=tuple(Equilibrium.from_profile(game, e.strategies) for e in res)
-        )
     status = "converged" if res.converged else "did NOT converge"
-    where = " on the dense table" if target is not game else ""
     notes.append(
-        f"policy: mixed solver {res.method!r}{where} {status}, {len(res.equilibria)} equilibri"
+        f"policy: mixed solver {res.method!r} {status}, {len(res.equilibria)} equilibri"
         f"{'um' if len(res.equilibria) == 1 else 'a'}, max regret {res.max_regret:.1e}"
-        + (" (recomputed with the structured oracle)" if target is not game else "")
     )
     return res
 
@@ -558,9 +579,7 @@ def race_to_the_bottom(
     scale = _payoff_scale(model)
     ptol = tol * scale
 
-    base_res, _ = (
-        _enumerate(base_game, enumerate_limit, "baseline", notes) if equilibria else (None, None)
-    )
+    base_res = _enumerate(base_game, enumerate_limit, "baseline", notes) if equilibria else None
     if start is None:
         sq = _status_quo(base_model, base_game, base_res, max_iter=max_iter, tol=ptol, notes=notes)
     else:
@@ -568,10 +587,8 @@ def race_to_the_bottom(
 
         sq = as_pure_profile(pol_game, start)
         notes.append(f"dynamics start from the given profile {list(sq)}")
-    pol_res, dense = (
-        _enumerate(pol_game, enumerate_limit, "policy", notes) if equilibria else (None, None)
-    )
-    mixed_res = _mixed(pol_game, dense, mixed, notes, mixed_options or {}) if equilibria else None
+    pol_res = _enumerate(pol_game, enumerate_limit, "policy", notes) if equilibria else None
+    mixed_res = _mixed(pol_game, mixed, notes, mixed_options or {}) if equilibria else None
 
     dyn = _sequential_br(pol_game, sq, max_iter=max_iter, tol=ptol)
     levels = model.levels
@@ -637,9 +654,14 @@ def race_to_the_bottom(
         policy_rule=model.rule.describe(),
         title=model.title,
         notes=tuple(notes),
-        parameters={"max_iter": max_iter, "enumerate_limit": enumerate_limit, "mixed": mixed,
-                    "equilibria": equilibria, "tol": tol,
-                    "start": None if start is None else list(sq)},
+        parameters={
+            "max_iter": max_iter,
+            "enumerate_limit": enumerate_limit,
+            "mixed": mixed,
+            "equilibria": equilibria,
+            "tol": tol,
+            "start": None if start is None else list(sq),
+        },
     )
 
 
@@ -684,99 +706,3 @@ def framing_gains(model: TargetingModel, **race_options: Any) -> Any:
             "level_without": without.policy_levels,
         }
     )
-
-
-# ----------------------------------------------------------------------------- CLI
-def _run_analyze(args: argparse.Namespace) -> int:
-    from ..scenario import available_scenarios, load_scenario
-    from .thresholds import (
-        critical_noise,
-        critical_penalty,
-        critical_revenue,
-        equilibrium_penalty,
-    )
-
-    if args.list:
-        for name in available_scenarios():
-            print(name)
-        return 0
-    model = load_scenario(args.scenario)
-    mixed = args.mixed
-    report = race_to_the_bottom(model, max_iter=args.max_iter, mixed=mixed)
-    thresholds: list[Any] = []
-    if not args.no_thresholds and not isinstance(model.rule, NoTargeting):
-        opts = {"max_iter": args.max_iter}
-        pen = critical_penalty(model, **opts)
-        thresholds.append(pen)
-        eqp = equilibrium_penalty(model)
-        if eqp.found:
-            thresholds.append(dataclasses.replace(
-                eqp, message=f"everyone at the minimum becomes an equilibrium from penalty "
-                f"scale {eqp.value:.4g} (brentq on the best deviation gain)"))
-        noisy_model, where = model, "at the scenario's penalties"
-        if report.verdict != "full" and pen.found and pen.value is not None:
-            # no full race at the scenario's penalties: ask how much noise a full race
-            # tolerates once the penalties are large enough to produce one
-            factor = 1.25 * pen.value
-            base = np.asarray(model.penalty, dtype=float)
-            base = base if np.any(base > 0) else np.ones(model.n_orgs)
-            noisy_model = dataclasses.replace(model, penalty=factor * base)
-            where = f"at {factor:.3g} x the scenario's penalties"
-        try:
-            t = critical_noise(noisy_model, **opts)
-            thresholds.append(dataclasses.replace(t, message=f"{t.message} ({where})"))
-        except UnsupportedGameError as exc:
-            thresholds.append(f"critical noise: not applicable ({exc})")
-        if model.market is not None and model.market.contest:
-            thresholds.append(critical_revenue(model, **opts))
-    gains = framing_gains(model, max_iter=args.max_iter) if model.framing is not None else None
-    if args.json:
-        out = report.to_dict()
-        out["scenario"] = {"source": args.scenario, "summary": model.describe(),
-                           "description": model.description}
-        out["thresholds"] = [t if isinstance(t, str) else t.to_dict() for t in thresholds]
-        out["framing_gains"] = None if gains is None else gains.to_dict(orient="records")
-        print(json.dumps(out, indent=2, default=jsonable, allow_nan=False))
-        return 0
-    desc = [ln for ln in model.describe().splitlines() if not ln.startswith("rule: ")]
-    context = "\n".join(desc[1:] if model.title else desc)
-    if model.description:
-        context += "\n\n" + textwrap.fill(" ".join(model.description.split()), width=92)
-    print(report.summary(context))
-    if thresholds:
-        print()
-        print("critical values (bisection on the verdict of the dynamics):")
-        for t in thresholds:
-            print("  - " + (t if isinstance(t, str) else t.describe()))
-    if gains is not None:
-        print()
-        print("false flags: who gains (outcome with the framing matrix minus without):")
-        print(text_table(
-            ["organization", "payoff gain", "P(designated) with", "without"],
-            [[r.organization, f"{r.payoff_gain:+.4g}", f"{r.designation_with_framing:.3f}",
-              f"{r.designation_without:.3f}"] for r in gains.itertuples()],
-        ))
-    return 0
-
-
-def register_cli(sub: Any) -> None:
-    """Add ``deterrence analyze [SCENARIO] [--json]`` to the command line."""
-    p = sub.add_parser(
-        "analyze",
-        help="race-to-the-bottom verdict of a policy scenario (TOML)",
-        description="Solve the baseline and policy games of a scenario, run best-response "
-        "dynamics from the status quo, and report the race-to-the-bottom verdict with its "
-        "critical values. SCENARIO is a TOML file or the name of a shipped scenario "
-        "(default: the main scenario, 'default'; see --list).",
-    )
-    p.add_argument("scenario", nargs="?", default="default", metavar="SCENARIO.toml",
-                   help="scenario file or shipped scenario name (default: default)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--list", action="store_true", help="list the shipped scenarios and exit")
-    p.add_argument("--no-thresholds", action="store_true",
-                   help="skip the critical penalty / noise / revenue searches")
-    p.add_argument("--mixed", choices=MIXED, default="auto",
-                   help="mixed-equilibrium solver for the policy game (default: auto)")
-    p.add_argument("--max-iter", type=int, default=100_000, metavar="N",
-                   help="largest number of revision steps of the dynamics")
-    p.set_defaults(handler=_run_analyze)

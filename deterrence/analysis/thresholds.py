@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.optimize
 
+from .._executor import check_executor, map_tasks
 from .._validation import check_choice, check_int, check_real
 from ..errors import UnsupportedGameError
 from ..model.rules import MostViolent, NoisyMostViolent, Rule
@@ -71,6 +72,9 @@ class Threshold:
         Evaluations spent bisecting.
     message
         A sentence for reports.
+    applicable
+        False when the threshold does not apply to the model (e.g. attribution noise for a
+        rule that has none); ``message`` then says why, and ``value`` is ``None``.
     """
 
     parameter: str
@@ -82,6 +86,7 @@ class Threshold:
     monotone: bool = True
     nit: int = 0
     message: str = ""
+    applicable: bool = True
 
     def describe(self) -> str:
         """One line for reports."""
@@ -115,19 +120,23 @@ def _verdict_search(
     xtol: float,
     log: bool,
     race_options: dict[str, Any],
+    executor: Any = None,
 ) -> Threshold:
     """Scan ``grid`` (increasing) for the verdict, then bisect the first switch.
 
     ``kind="smallest"``: the first grid point with a full race, bisected against the point
     before it. ``kind="largest"``: the end of the initial run of full races, bisected
-    against the first point after it.
+    against the first point after it. The scan's races are independent and run on
+    ``executor`` (:mod:`deterrence._executor`); the bisection is sequential.
     """
     race_options = {"equilibria": False, **race_options}
 
     def verdict(x: float) -> str:
         return race_to_the_bottom(make(model, x), **race_options).verdict
 
-    scan = [(float(x), verdict(float(x))) for x in grid]
+    xs = [float(x) for x in grid]
+    tasks = [(make(model, x), race_options) for x in xs]
+    scan = list(zip(xs, map_tasks(_race_verdict, tasks, executor=executor), strict=True))
     full = [v == "full" for _, v in scan]
     switches = sum(1 for a, b in itertools.pairwise(full) if a != b)
     monotone = switches <= 1
@@ -135,15 +144,25 @@ def _verdict_search(
     if kind == "smallest":
         if full[0]:
             return Threshold(
-                parameter=parameter, value=float(grid[0]), found=False, kind=kind,
-                bracket=lo_hi, scan=tuple(scan), monotone=monotone,
+                parameter=parameter,
+                value=float(grid[0]),
+                found=False,
+                kind=kind,
+                bracket=lo_hi,
+                scan=tuple(scan),
+                monotone=monotone,
                 message=f"{parameter}: already a full race at the bottom of the range "
                 f"({grid[0]:.4g})",
             )
         if not any(full):
             return Threshold(
-                parameter=parameter, value=None, found=False, kind=kind, bracket=lo_hi,
-                scan=tuple(scan), monotone=monotone,
+                parameter=parameter,
+                value=None,
+                found=False,
+                kind=kind,
+                bracket=lo_hi,
+                scan=tuple(scan),
+                monotone=monotone,
                 message=f"{parameter}: no full race anywhere in [{grid[0]:.4g}, {grid[-1]:.4g}]",
             )
         k = full.index(True)
@@ -151,16 +170,25 @@ def _verdict_search(
     else:
         if not full[0]:
             return Threshold(
-                parameter=parameter, value=None, found=False, kind=kind, bracket=lo_hi,
-                scan=tuple(scan), monotone=monotone,
+                parameter=parameter,
+                value=None,
+                found=False,
+                kind=kind,
+                bracket=lo_hi,
+                scan=tuple(scan),
+                monotone=monotone,
                 message=f"{parameter}: no full race even at {grid[0]:.4g}",
             )
         if all(full):
             return Threshold(
-                parameter=parameter, value=float(grid[-1]), found=False, kind=kind,
-                bracket=lo_hi, scan=tuple(scan), monotone=monotone,
-                message=f"{parameter}: still a full race at the top of the range "
-                f"({grid[-1]:.4g})",
+                parameter=parameter,
+                value=float(grid[-1]),
+                found=False,
+                kind=kind,
+                bracket=lo_hi,
+                scan=tuple(scan),
+                monotone=monotone,
+                message=f"{parameter}: still a full race at the top of the range ({grid[-1]:.4g})",
             )
         k = full.index(False)
         a, b = float(grid[k - 1]), float(grid[k])
@@ -180,10 +208,22 @@ def _verdict_search(
     word = "smallest" if kind == "smallest" else "largest"
     note = "" if monotone else " (the verdict switches more than once in the range: first switch)"
     return Threshold(
-        parameter=parameter, value=float(value), found=True, kind=kind,
-        bracket=(float(br[0]), float(br[1])), scan=tuple(scan), monotone=monotone, nit=nit,
+        parameter=parameter,
+        value=float(value),
+        found=True,
+        kind=kind,
+        bracket=(float(br[0]), float(br[1])),
+        scan=tuple(scan),
+        monotone=monotone,
+        nit=nit,
         message=f"{word} {parameter} with a full race: {value:.4g}{note}",
     )
+
+
+def _race_verdict(task: tuple[TargetingModel, dict[str, Any]]) -> str:
+    """The verdict of one race (module level, so process pools can pickle it)."""
+    model, options = task
+    return race_to_the_bottom(model, **options).verdict
 
 
 def _penalty_base(model: TargetingModel) -> np.ndarray:
@@ -197,6 +237,7 @@ def critical_penalty(
     bracket: tuple[float, float] | None = None,
     n_scan: int = 12,
     xtol: float = 1e-3,
+    executor: Any = None,
     **race_options: Any,
 ) -> Threshold:
     """The smallest penalty giving a full race, as a multiple of the model's penalties.
@@ -204,7 +245,34 @@ def critical_penalty(
     The penalties are scaled together, ``L = x * model.penalty`` (or ``L = x`` for every
     organization when the model's penalties are all zero). The default bracket runs from 0
     to 1.5 times the largest ``violence_gain / penalty`` ratio: above the ratio, violence
-    that gets an organization designated for sure never pays.
+    that gets an organization designated for sure never pays. When no full race is found
+    there, the bracket is widened ``n_orgs`` times: with ties split, ``n_orgs``
+    organizations tied at the top are each designated with probability only
+    ``1 / n_orgs`` (with ``N`` identical organizations and levels a step ``delta`` apart,
+    all at the minimum is the unique pure equilibrium only for
+    ``L > max(N b delta, b v_max)``; see tests/test_thresholds.py).
+
+    Parameters
+    ----------
+    model
+        The targeting model; its rule is the policy.
+    bracket
+        ``(lo, hi)`` penalty scales to search (default above, widened when needed).
+    xtol
+        Width of the final bracket, relative to ``max(hi, 1)``.
+    n_scan
+        Points of the initial scan of the bracket (at least 3).
+    executor
+        Runs the scan's independent races: ``None`` (serial), any
+        ``concurrent.futures.Executor`` or a map-like callable (:mod:`deterrence._executor`).
+        The result does not depend on it.
+    **race_options
+        Options of :func:`~deterrence.race_to_the_bottom` for every evaluation (e.g.
+        ``max_iter``; ``equilibria=False`` unless given).
+
+    Returns
+    -------
+    Threshold
 
     Examples
     --------
@@ -215,9 +283,11 @@ def critical_penalty(
     >>> t.found, round(t.value, 2)
     (True, 1.0)
     """
+    check_executor(executor)
     base = _penalty_base(model)
     n_scan = check_int("n_scan", n_scan, low=3)
     xtol = check_real("xtol", xtol, low=0.0, low_open=True)
+    default = bracket is None
     if bracket is None:
         ratio = float(np.max(model.violence_gain() / base))
         bracket = (0.0, 1.5 * max(ratio, 1e-9))
@@ -227,10 +297,22 @@ def critical_penalty(
     def make(m: TargetingModel, x: float) -> TargetingModel:
         return dataclasses.replace(m, penalty=x * base)
 
-    t = _verdict_search(
-        model, make, np.linspace(lo, hi, n_scan), parameter="penalty scale", kind="smallest",
-        xtol=xtol * max(hi, 1.0), log=False, race_options=race_options,
-    )
+    def search(hi: float) -> Threshold:
+        return _verdict_search(
+            model,
+            make,
+            np.linspace(lo, hi, n_scan),
+            parameter="penalty scale",
+            kind="smallest",
+            xtol=xtol * max(hi, 1.0),
+            log=False,
+            race_options=race_options,
+            executor=executor,
+        )
+
+    t = search(hi)
+    if default and t.value is None and model.n_orgs > 1:
+        t = search(hi * model.n_orgs)  # ties split: a tied organization pays L / n_orgs
     if t.value is not None and t.found:
         pen = ", ".join(f"{x:.3g}" for x in t.value * base)
         return dataclasses.replace(
@@ -248,7 +330,10 @@ def _noisy_rule(rule: Rule, noise: float, kind: str) -> NoisyMostViolent:
             f"rule is {rule.describe()!r}"
         )
     return NoisyMostViolent(
-        noise=noise, kind=kind, floor=rule.floor, weights=rule.weights,
+        noise=noise,
+        kind=kind,
+        floor=rule.floor,
+        weights=rule.weights,
         per_revenue=rule.per_revenue,
     )
 
@@ -265,6 +350,7 @@ def critical_noise(
     bracket: tuple[float, float] | None = None,
     n_scan: int = 12,
     xtol: float = 0.02,
+    executor: Any = None,
     **race_options: Any,
 ) -> Threshold:
     """The largest attribution noise that keeps a full race.
@@ -273,6 +359,30 @@ def critical_noise(
     the same scoring and floor and noise ``s`` (``kind`` logit or probit); ``s`` is scanned
     on a geometric grid (default from 0.1% to 10 times the largest possible score) and the
     end of the initial run of full races is bisected in log space (``xtol`` is relative).
+
+    Parameters
+    ----------
+    model
+        The targeting model; its rule must be a most-violent rule.
+    kind
+        ``"logit"`` or ``"probit"`` attribution noise.
+    bracket
+        ``(lo, hi)`` noise levels to search, ``lo > 0`` (default above).
+    xtol
+        Relative width of the final bracket.
+    n_scan
+        Points of the initial scan of the bracket (at least 3).
+    executor
+        Runs the scan's independent races: ``None`` (serial), any
+        ``concurrent.futures.Executor`` or a map-like callable (:mod:`deterrence._executor`).
+        The result does not depend on it.
+    **race_options
+        Options of :func:`~deterrence.race_to_the_bottom` for every evaluation (e.g.
+        ``max_iter``; ``equilibria=False`` unless given).
+
+    Returns
+    -------
+    Threshold
 
     Examples
     --------
@@ -283,6 +393,7 @@ def critical_noise(
     >>> t.found, 0.4 < t.value < 0.6
     (True, True)
     """
+    check_executor(executor)
     check_choice("kind", kind, ("logit", "probit"))
     n_scan = check_int("n_scan", n_scan, low=3)
     xtol = check_real("xtol", xtol, low=0.0, low_open=True)
@@ -297,8 +408,15 @@ def critical_noise(
         return dataclasses.replace(m, rule=_noisy_rule(m.rule, x, kind))
 
     return _verdict_search(
-        model, make, np.geomspace(lo, hi, n_scan), parameter=f"{kind} noise", kind="largest",
-        xtol=xtol, log=True, race_options=race_options,
+        model,
+        make,
+        np.geomspace(lo, hi, n_scan),
+        parameter=f"{kind} noise",
+        kind="largest",
+        xtol=xtol,
+        log=True,
+        race_options=race_options,
+        executor=executor,
     )
 
 
@@ -308,12 +426,35 @@ def critical_revenue(
     bracket: tuple[float, float] | None = None,
     n_scan: int = 12,
     xtol: float = 1e-3,
+    executor: Any = None,
     **race_options: Any,
 ) -> Threshold:
     """The largest drug-market revenue ``R`` that keeps a full race (the demand-side lever:
     treatment, HOPE-style probation and legalization shrink ``R``).
 
     Default bracket: 0 to 4 times the model's revenue.
+
+    Parameters
+    ----------
+    model
+        The targeting model, with a contest market.
+    bracket
+        ``(lo, hi)`` revenues to search (default above).
+    xtol
+        Width of the final bracket, relative to ``max(hi, 1)``.
+    n_scan
+        Points of the initial scan of the bracket (at least 3).
+    executor
+        Runs the scan's independent races: ``None`` (serial), any
+        ``concurrent.futures.Executor`` or a map-like callable (:mod:`deterrence._executor`).
+        The result does not depend on it.
+    **race_options
+        Options of :func:`~deterrence.race_to_the_bottom` for every evaluation (e.g.
+        ``max_iter``; ``equilibria=False`` unless given).
+
+    Returns
+    -------
+    Threshold
 
     Examples
     --------
@@ -325,6 +466,7 @@ def critical_revenue(
     >>> t.found, t.value > 1.0
     (True, True)
     """
+    check_executor(executor)
     if model.market is None or not model.market.contest:
         raise UnsupportedGameError(
             "critical_revenue needs a model with a contest market (market=dt.Market(...))"
@@ -340,8 +482,15 @@ def critical_revenue(
         return dataclasses.replace(m, market=dataclasses.replace(m.market, revenue=x))
 
     return _verdict_search(
-        model, make, np.linspace(lo, hi, n_scan), parameter="market revenue", kind="largest",
-        xtol=xtol * max(hi, 1.0), log=False, race_options=race_options,
+        model,
+        make,
+        np.linspace(lo, hi, n_scan),
+        parameter="market revenue",
+        kind="largest",
+        xtol=xtol * max(hi, 1.0),
+        log=False,
+        race_options=race_options,
+        executor=executor,
     )
 
 
@@ -377,8 +526,12 @@ def deviation_gain(model: TargetingModel, profile: Sequence[int]) -> float:
 
 
 def _equilibrium_root(
-    model: TargetingModel, make: Callable[[float], TargetingModel], profile: Sequence[int],
-    bracket: tuple[float, float], parameter: str, kind: str,
+    model: TargetingModel,
+    make: Callable[[float], TargetingModel],
+    profile: Sequence[int],
+    bracket: tuple[float, float],
+    parameter: str,
+    kind: str,
 ) -> Threshold:
     def f(x: float) -> float:
         return deviation_gain(make(x), profile)
@@ -387,13 +540,21 @@ def _equilibrium_root(
     fa, fb = f(a), f(b)
     if np.sign(fa) == np.sign(fb) or fa == 0 or fb == 0:
         return Threshold(
-            parameter=parameter, value=None, found=False, kind=kind, bracket=(a, b),
+            parameter=parameter,
+            value=None,
+            found=False,
+            kind=kind,
+            bracket=(a, b),
             message=f"{parameter}: the profile's equilibrium status does not change in "
             f"[{a:.4g}, {b:.4g}] (best deviation gain {fa:.3g} and {fb:.3g})",
         )
     root, info = scipy.optimize.brentq(f, a, b, xtol=1e-14, rtol=1e-12, full_output=True)
     return Threshold(
-        parameter=parameter, value=float(root), found=True, kind=kind, bracket=(a, b),
+        parameter=parameter,
+        value=float(root),
+        found=True,
+        kind=kind,
+        bracket=(a, b),
         nit=info.iterations,
         message=f"{kind} {parameter} at which the profile is an equilibrium: {root:.6g}",
     )
@@ -422,8 +583,12 @@ def equilibrium_penalty(
         ratio = float(np.max(model.violence_gain() / base))
         bracket = (0.0, 2.0 * max(ratio, 1e-9) + 1.0)
     return _equilibrium_root(
-        model, lambda x: dataclasses.replace(model, penalty=x * base), prof, bracket,
-        "penalty scale", "smallest",
+        model,
+        lambda x: dataclasses.replace(model, penalty=x * base),
+        prof,
+        bracket,
+        "penalty scale",
+        "smallest",
     )
 
 
@@ -455,7 +620,10 @@ def equilibrium_noise(
         sc = _score_scale(model)
         bracket = (1e-4 * sc, 100.0 * sc)
     return _equilibrium_root(
-        model, lambda x: dataclasses.replace(model, rule=_noisy_rule(model.rule, x, kind)),
-        prof, bracket, f"{kind} noise", "smallest",
+        model,
+        lambda x: dataclasses.replace(model, rule=_noisy_rule(model.rule, x, kind)),
+        prof,
+        bracket,
+        f"{kind} noise",
+        "smallest",
     )
-

@@ -12,6 +12,11 @@ from ..errors import DeterrenceError, InvalidProfileError
 from ..games.base import Game, as_mixed_profile, as_pure_profile, pure_to_mixed
 from ..games.regret import player_regrets
 
+#: Largest ``max_iter`` any dynamic accepts (documented limit: one billion revision steps).
+MAX_ITER = 10**9
+#: Largest ``n_points`` (output times) of the replicator dynamics.
+MAX_POINTS = 10**7
+
 
 def check_game(game: Any) -> Game:
     """Raise unless ``game`` is a :class:`~deterrence.games.base.Game`."""

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import UnsupportedGameError
 from ..games.base import Game
-from ..games.normal_form import NormalFormGame
 
 __all__ = ["ORDERS", "TIE_BREAKING", "DenseRows", "OracleRows", "row_provider", "run_pure"]
 
@@ -53,17 +53,21 @@ class DenseRows:
     #: Largest table size (bytes) that :meth:`build_tables` will allocate.
     max_table_bytes = 512 * 2**20
 
-    def __init__(self, game: NormalFormGame) -> None:
+    def __init__(self, game: Game) -> None:
         shape = game.shape
+        payoffs = game.dense_payoffs()
+        if payoffs is None:
+            raise UnsupportedGameError(
+                f"DenseRows needs a game that holds its payoff table; this "
+                f"{type(game).__name__} does not (use OracleRows)"
+            )
         self.shape = shape
         self.n = len(shape)
         self.n_profiles = int(np.prod(shape))
-        self.payoffs = game.payoffs
-        self.flat = [game.payoffs[i].reshape(-1) for i in range(self.n)]
+        self.payoffs = payoffs
+        self.flat = [payoffs[i].reshape(-1) for i in range(self.n)]
         self.strides = _c_strides(shape)
-        self.offsets = [
-            np.arange(k, dtype=np.int64) * self.strides[i] for i, k in enumerate(shape)
-        ]
+        self.offsets = [np.arange(k, dtype=np.int64) * self.strides[i] for i, k in enumerate(shape)]
         self.tables: dict[str, Any] | None = None
 
     def rows(
@@ -155,8 +159,9 @@ class OracleRows:
 
 
 def row_provider(game: Game) -> DenseRows | OracleRows:
-    """The dense fast path for a :class:`NormalFormGame`, the oracle otherwise."""
-    if isinstance(game, NormalFormGame):
+    """The dense fast path for a game that holds its table
+    (:meth:`~deterrence.games.base.Game.dense_payoffs`), the oracle otherwise."""
+    if game.dense_payoffs() is not None:
         return DenseRows(game)
     return OracleRows(game)
 

@@ -15,12 +15,12 @@ depend on ``chunk_size`` at all.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._executor import check_executor, map_tasks
 from .._validation import check_choice, check_int, check_real, normalize_rng
 from ..errors import DeterrenceError, GameTooLargeError, InvalidProfileError
 from ..games.base import Game, as_pure_profile
@@ -199,19 +199,6 @@ def _run_chunk(payload: tuple[Any, str, NDArray, dict[str, Any], Any, float]) ->
     return out
 
 
-def _map(executor: Any, fn: Callable, payloads: list) -> Any:
-    if executor is None:
-        return map(fn, payloads)
-    if hasattr(executor, "map"):
-        return executor.map(fn, payloads)
-    if callable(executor):
-        return executor(fn, payloads)
-    raise DeterrenceError(
-        f"executor={executor!r} is not valid; expected None, a concurrent.futures.Executor "
-        "(or anything with .map) or a map-like callable"
-    )
-
-
 # ---------------------------------------------------------------------- public
 def basins(
     game: Game,
@@ -246,7 +233,9 @@ def basins(
     rng
         Seed or Generator: the random starts and every chunk's stream derive from it.
     executor
-        ``None`` (serial), a :class:`concurrent.futures.Executor`, or a map-like callable.
+        ``None`` (serial), any :class:`concurrent.futures.Executor` (a Dask client's
+        ``get_executor()`` included), or a map-like callable ``executor(fn, iterable)``
+        (:mod:`deterrence._executor`); results come back in chunk order.
     chunk_size
         Starts per task (and per lockstep batch).
     progress
@@ -287,6 +276,7 @@ def basins(
     cluster_tol = check_real("cluster_tol", cluster_tol, low=0.0, low_open=True)
     if not isinstance(progress, bool):
         raise DeterrenceError(f"progress={progress!r} is not valid; expected True or False")
+    check_executor(executor)
     gen = normalize_rng(rng)
     start_arr = _make_starts(game, method, starts, n_starts, gen)
     entropy = int(gen.integers(2**63))
@@ -302,12 +292,14 @@ def basins(
         (target, method, start_arr[b : b + chunk_size], opts, seed, cluster_tol)
         for b, seed in zip(bounds, seeds, strict=True)
     ]
-    results = _map(executor, _run_chunk, payloads)
-    if progress:
-        from tqdm.auto import tqdm
-
-        results = tqdm(results, total=len(payloads), desc=f"basins ({method})", unit="chunk")
-    chunks = list(results)
+    chunks = map_tasks(
+        _run_chunk,
+        payloads,
+        executor=executor,
+        progress=progress,
+        desc=f"basins ({method})",
+        unit="chunk",
+    )
     params = {**opts, "seed_entropy": entropy, "chunk_size": chunk_size,
               "cluster_tol": cluster_tol}
     if method in PURE_METHODS:

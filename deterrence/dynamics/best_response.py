@@ -27,13 +27,12 @@ What counts as an iteration, a rest point and a cycle
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice, check_int, check_real, normalize_rng
-from ..games.base import Game, as_pure_profile
-from ._common import check_game, pure_regret
+from ..games.base import Game, SeedLike, as_pure_profile
+from ._common import MAX_ITER, check_game, pure_regret
 from ._engine import CONVERGED, CYCLE, ORDERS, OUTCOME_NAMES, TIE_BREAKING, row_provider, run_pure
 from .result import DynamicsResult
 
@@ -48,7 +47,7 @@ def check_br_options(
     check_choice("tie_breaking", tie_breaking, TIE_BREAKING)
     inertia = check_real("inertia", inertia, low=0.0, high=1.0, high_open=True)
     tol = check_real("tol", tol, low=0.0)
-    max_iter = check_int("max_iter", max_iter, low=1)
+    max_iter = check_int("max_iter", max_iter, low=1, high=MAX_ITER)
     return order, tie_breaking, inertia, tol, max_iter
 
 
@@ -61,7 +60,7 @@ def best_response_dynamics(
     tie_breaking: str = "stay",
     inertia: float = 0.0,
     tol: float = 1e-9,
-    rng: Any = None,
+    rng: SeedLike = None,
 ) -> DynamicsResult:
     """Run best-response dynamics from one pure profile until rest, a cycle, or ``max_iter``.
 
@@ -76,7 +75,7 @@ def best_response_dynamics(
         ``"simultaneous"`` (everyone revises at once) or ``"random"`` (one uniformly drawn
         player per iteration).
     max_iter
-        Largest number of iterations (revision opportunities).
+        Largest number of iterations (revision opportunities), at most ``10**9``.
     tie_breaking
         Which best response a player picks when several tie within ``tol``: ``"stay"``
         (keep the current action if it is among them, else the smallest index),

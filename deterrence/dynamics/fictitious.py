@@ -34,8 +34,8 @@ from numpy.typing import NDArray
 
 from .._validation import check_choice, check_int, check_real, normalize_rng
 from ..errors import DeterrenceError
-from ..games.base import Game
-from ._common import as_start_mixed, check_game, mixed_regret
+from ..games.base import Game, SeedLike
+from ._common import MAX_ITER, as_start_mixed, check_game, mixed_regret
 from .result import DynamicsResult
 
 __all__ = ["fictitious_play", "play_runs"]
@@ -60,10 +60,7 @@ def play_runs(plays: NDArray) -> list[tuple[tuple[int, ...], int]]:
         return []
     change = np.flatnonzero((plays[1:] != plays[:-1]).any(axis=1)) + 1
     bounds = np.concatenate([[0], change, [len(plays)]])
-    return [
-        (tuple(int(a) for a in plays[b]), int(e - b))
-        for b, e in itertools.pairwise(bounds)
-    ]
+    return [(tuple(int(a) for a in plays[b]), int(e - b)) for b, e in itertools.pairwise(bounds)]
 
 
 def _run_cycle(runs: list[tuple[tuple[int, ...], int]]) -> tuple[tuple[int, ...], ...]:
@@ -104,7 +101,7 @@ def check_fp_options(
                 "number (the logit noise level)"
             )
         temperature = check_real("temperature", temperature, low=0.0, low_open=True)
-    max_iter = check_int("max_iter", max_iter, low=1)
+    max_iter = check_int("max_iter", max_iter, low=1, high=MAX_ITER)
     initial_weight = check_real("initial_weight", initial_weight, low=0.0, low_open=True)
     tol = check_real("tol", tol, low=0.0)
     return variant, temperature, max_iter, initial_weight, tie_breaking, tol
@@ -120,7 +117,7 @@ def fictitious_play(
     initial_weight: float = 1.0,
     tie_breaking: str = "smallest",
     tol: float = 1e-3,
-    rng: Any = None,
+    rng: SeedLike = None,
 ) -> DynamicsResult:
     """Run fictitious play from initial beliefs for up to ``max_iter`` rounds.
 
@@ -135,7 +132,7 @@ def fictitious_play(
     temperature
         Logit noise (> 0) for the smooth and stochastic variants; not used by classic.
     max_iter
-        Largest number of rounds.
+        Largest number of rounds, at most ``10**9`` (``dynamics._common.MAX_ITER``).
     initial_weight
         Weight (> 0) of the start in the empirical frequencies.
     tie_breaking

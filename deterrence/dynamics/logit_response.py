@@ -14,26 +14,23 @@ temperature falls.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice, check_int, check_real, normalize_rng
-from ..games.base import Game, as_pure_profile
-from ._common import check_game, pure_regret
+from ..games.base import Game, SeedLike, as_pure_profile
+from ._common import MAX_ITER, check_game, pure_regret
 from ._engine import ORDERS, row_provider, run_pure
 from .result import DynamicsResult
 
 __all__ = ["logit_response_dynamics"]
 
 
-def check_logit_options(
-    *, temperature: float, order: str, max_iter: int
-) -> tuple[float, str, int]:
+def check_logit_options(*, temperature: float, order: str, max_iter: int) -> tuple[float, str, int]:
     """Validate the options shared by single runs and basins."""
     temperature = check_real("temperature", temperature, low=0.0, low_open=True)
     check_choice("order", order, ORDERS)
-    max_iter = check_int("max_iter", max_iter, low=1)
+    max_iter = check_int("max_iter", max_iter, low=1, high=MAX_ITER)
     return temperature, order, max_iter
 
 
@@ -45,7 +42,7 @@ def logit_response_dynamics(
     order: str = "random",
     max_iter: int = 1_000,
     tol: float = 1e-9,
-    rng: Any = None,
+    rng: SeedLike = None,
 ) -> DynamicsResult:
     """Run logit response dynamics for ``max_iter`` revisions from a pure profile.
 
@@ -61,7 +58,7 @@ def logit_response_dynamics(
         ``"random"`` (one uniformly drawn reviser per iteration, Blume's asynchronous
         version), ``"sequential"`` or ``"simultaneous"``.
     max_iter
-        Number of revisions to simulate.
+        Number of revisions to simulate, at most ``10**9`` (``dynamics._common.MAX_ITER``).
     tol
         Tolerance of the equilibrium check of the end profile.
     rng

@@ -23,7 +23,7 @@ from scipy.integrate import solve_ivp
 
 from .._validation import check_choice, check_int, check_real
 from ..games.base import Game
-from ._common import as_start_mixed, check_game, mixed_regret, split
+from ._common import MAX_POINTS, as_start_mixed, check_game, mixed_regret, split
 from .result import DynamicsResult
 
 __all__ = ["replicator_dynamics", "replicator_field"]
@@ -67,7 +67,7 @@ def check_replicator_options(
 ) -> tuple[float, int, float, str, float, float, float]:
     """Validate the replicator's options (shared by single runs and basins)."""
     t_max = check_real("t_max", t_max, low=0.0, low_open=True)
-    n_points = check_int("n_points", n_points, low=2)
+    n_points = check_int("n_points", n_points, low=2, high=MAX_POINTS)
     tol = check_real("tol", tol, low=0.0, low_open=True)
     check_choice("method", method, IVP_METHODS)
     rtol = check_real("rtol", rtol, low=0.0, low_open=True)
@@ -99,7 +99,7 @@ def replicator_dynamics(
     t_max
         Final time.
     n_points
-        Number of evenly spaced output times on ``[0, t_max]``.
+        Number of evenly spaced output times on ``[0, t_max]``, at most ``10**7``.
     tol
         Rest-point tolerance: integration stops (``"converged"``) once the largest component
         of the vector field falls below ``tol``.

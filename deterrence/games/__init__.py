@@ -1,12 +1,22 @@
-"""Games: the oracle interface, dense normal-form games, Gambit files, the catalog."""
+"""Games: the oracle interface (the seam, :class:`Game`), dense games, Gambit files, the catalog."""
 
-from .base import Game, as_mixed_profile, as_pure_profile, pure_to_mixed, uniform_profile
+from .base import (
+    Game,
+    PayoffJacobian,
+    SeedLike,
+    as_mixed_profile,
+    as_pure_profile,
+    pure_to_mixed,
+    uniform_profile,
+)
 from .normal_form import NormalFormGame
 from .regret import best_response, best_responses, is_equilibrium, player_regrets, regret
 
 __all__ = [
     "Game",
     "NormalFormGame",
+    "PayoffJacobian",
+    "SeedLike",
     "as_mixed_profile",
     "as_pure_profile",
     "best_response",

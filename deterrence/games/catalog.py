@@ -1,7 +1,10 @@
 """A catalog of benchmark games: random and correlated-payoff generators, the classic
 textbook games, and the dense "most violent pays" contest of the deterrence story.
 
-Every generator returns a :class:`~deterrence.NormalFormGame`; the random ones take one
+The families with known answers (:func:`games` lists them) return a
+:class:`CatalogGame` -- the game and its known equilibria -- and live in
+:mod:`deterrence.games.families`. The classic helpers below return a
+:class:`~deterrence.NormalFormGame`; the random ones take one
 ``rng`` keyword (anything :func:`numpy.random.default_rng` accepts), so the same seed gives
 the same game. Dense tables are refused with :class:`~deterrence.GameTooLargeError` above
 ``max_profiles`` pure profiles, before anything is allocated.
@@ -15,10 +18,6 @@ True
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from typing import Any
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -27,162 +26,69 @@ from .._validation import (
     check_finite_array,
     check_int,
     check_real,
-    normalize_rng,
 )
-from ..errors import DeterrenceError, GameTooLargeError
+from ..errors import DeterrenceError
+from ._generators import (
+    DEFAULT_LEVELS,
+    TIES,
+    _check_size,
+    _per_player,
+    covariant_game,
+    random_game,
+)
 from .base import DEFAULT_MAX_PROFILES
+from .families import (
+    ANSWERS,
+    FAMILIES,
+    CatalogGame,
+    anti_coordination,
+    capacity_game,
+    constant_block_game,
+    continuum_game,
+    coordination,
+    covariant,
+    duplicate_rows_game,
+    games,
+    integer_game,
+    most_violent_game,
+    noisy_contest,
+    normal_game,
+    tullock_contest,
+    uniform_game,
+    von_stengel_75,
+)
 from .normal_form import NormalFormGame
 
 __all__ = [
+    "ANSWERS",
+    "FAMILIES",
+    "CatalogGame",
+    "anti_coordination",
     "battle_of_the_sexes",
+    "capacity_game",
+    "constant_block_game",
+    "continuum_game",
+    "coordination",
     "coordination_game",
+    "covariant",
     "covariant_game",
+    "duplicate_rows_game",
+    "games",
+    "integer_game",
     "matching_pennies",
     "most_violent_contest",
+    "most_violent_game",
+    "noisy_contest",
+    "normal_game",
     "prisoners_dilemma",
     "random_game",
     "rock_paper_scissors",
     "shapley_game",
+    "tullock_contest",
+    "uniform_game",
+    "von_stengel_75",
 ]
 
-TIES = ("split", "random", "all")
-
-#: Default violence grid of :func:`most_violent_contest`: 0, 0.1, ..., 1 (read-only).
-DEFAULT_LEVELS = np.linspace(0.0, 1.0, 11)
-DEFAULT_LEVELS.flags.writeable = False
-
-
-# ----------------------------------------------------------------------------- helpers
-def _check_shape(shape: Any, max_profiles: int) -> tuple[int, ...]:
-    if isinstance(shape, int | np.integer) and not isinstance(shape, bool):
-        shape = (shape,)
-    try:
-        dims = tuple(shape)
-    except TypeError:
-        raise DeterrenceError(
-            f"shape={shape!r} is not valid; expected a sequence of action counts, one per "
-            "player, e.g. (3, 3)"
-        ) from None
-    if not dims:
-        raise DeterrenceError("shape=() is not valid; expected at least one player")
-    out = tuple(check_int(f"shape[{i}]", k, low=1) for i, k in enumerate(dims))
-    _check_size(out, max_profiles)
-    return out
-
-
-def _check_size(shape: tuple[int, ...], max_profiles: int) -> None:
-    max_profiles = check_int("max_profiles", max_profiles, low=1)
-    n_profiles = math.prod(shape)
-    if n_profiles > max_profiles:
-        raise GameTooLargeError(
-            f"a dense table of shape {' x '.join(map(str, shape))} has {n_profiles} pure "
-            f"profiles; expected at most max_profiles={max_profiles} (raise max_profiles, or "
-            "use a structured game with a payoff oracle)"
-        )
-
-
-def _per_player(name: str, value: ArrayLike, n: int) -> NDArray[np.float64]:
-    """A scalar or one value per player, as a float array of length ``n``."""
-    arr = check_finite_array(name, value)
-    if arr.ndim == 0:
-        return np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise DeterrenceError(
-            f"{name} has shape {arr.shape}; expected a number or {n} numbers (one per player)"
-        )
-    return arr
-
-
-# ----------------------------------------------------------------------------- random
-def random_game(
-    shape: Sequence[int],
-    *,
-    rng: Any = None,
-    integer: bool = False,
-    low: float = 0,
-    high: float | None = None,
-    max_profiles: int = DEFAULT_MAX_PROFILES,
-) -> NormalFormGame:
-    """A game with independent random payoffs.
-
-    Parameters
-    ----------
-    shape
-        Number of actions of each player, e.g. ``(3, 3, 2)``.
-    rng
-        Seed or :class:`numpy.random.Generator`.
-    integer
-        If true, payoffs are integers drawn uniformly from ``low..high`` (both included):
-        a small range gives many ties, the hard case for equilibrium enumeration.
-    low, high
-        Payoff range. ``high`` defaults to 1.0 (real payoffs, uniform on ``[low, high)``)
-        or to ``low + 9`` (integer payoffs).
-    max_profiles
-        Refuse larger tables with :class:`~deterrence.GameTooLargeError`.
-
-    Examples
-    --------
-    >>> from deterrence.games import catalog
-    >>> g = catalog.random_game((2, 2, 2), rng=1, integer=True, low=0, high=2)
-    >>> g.shape, sorted(set(g.payoffs.ravel().tolist())) <= [0.0, 1.0, 2.0]
-    ((2, 2, 2), True)
-    """
-    dims = _check_shape(shape, max_profiles)
-    gen = normalize_rng(rng)
-    size = (len(dims), *dims)
-    if integer:
-        lo = check_int("low", low)
-        hi = lo + 9 if high is None else check_int("high", high, low=lo)
-        payoffs = gen.integers(lo, hi, size=size, endpoint=True).astype(float)
-        title = f"Random integer game {dims} in [{lo}, {hi}]"
-    else:
-        lo = check_real("low", low)
-        hi = 1.0 if high is None else check_real("high", high, low=lo)
-        if hi <= lo:
-            raise DeterrenceError(f"high={high!r} is out of range; expected high > low={low!r}")
-        payoffs = gen.uniform(lo, hi, size=size)
-        title = f"Random game {dims} on [{lo:g}, {hi:g})"
-    return NormalFormGame(payoffs, title=title)
-
-
-def covariant_game(
-    shape: Sequence[int],
-    rho: float,
-    *,
-    rng: Any = None,
-    max_profiles: int = DEFAULT_MAX_PROFILES,
-) -> NormalFormGame:
-    """GAMUT's covariant game: at each pure profile the players' payoffs are standard
-    normal with correlation ``rho`` between any two players.
-
-    ``rho = 1`` gives a common-interest game, ``rho = 0`` independent payoffs and, with two
-    players, ``rho = -1`` a zero-sum game. With ``n`` players, ``rho`` must lie in
-    ``[-1/(n-1), 1]`` (the correlation matrix must be positive semidefinite).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from deterrence.games import catalog
-    >>> g = catalog.covariant_game((3, 3), -1.0, rng=0)
-    >>> bool(np.allclose(g.payoffs[0], -g.payoffs[1]))
-    True
-    """
-    dims = _check_shape(shape, max_profiles)
-    n = len(dims)
-    lowest = -1.0 / (n - 1) if n > 1 else -1.0
-    rho = check_real("rho", rho, low=lowest, high=1.0)
-    gen = normalize_rng(rng)
-    # One-factor construction X_i = a Z_i + d sum_j Z_j with Z iid standard normal:
-    # var X_i - cov(X_i, X_j) = a^2 = 1 - rho and cov = 2ad + n d^2 = rho. It is exact at
-    # both ends (rho = 1: identical payoffs; rho = -1/(n-1): payoffs summing to zero).
-    a = math.sqrt(1.0 - rho)
-    d = (-a + math.sqrt(max(1.0 + (n - 1) * rho, 0.0))) / n  # a^2 + n rho, exactly 0 at the end
-    z = gen.standard_normal((n, *dims))
-    payoffs = a * z + d * z.sum(axis=0)
-    return NormalFormGame(payoffs, title=f"Covariant game {dims}, rho={rho:g}")
-
-
-# ----------------------------------------------------------------------------- classics
 def prisoners_dilemma() -> NormalFormGame:
     """The prisoner's dilemma (T=5, R=3, P=1, S=0); the unique equilibrium is (D, D).
 
@@ -323,7 +229,9 @@ def most_violent_contest(
 
     ``u_i(v) = benefit_i * v_i - penalty_i * P(i is designated | v)``.
 
-    The whole table is built by broadcasting, with no Python loop over profiles.
+    The table is the dense form of :class:`~deterrence.TargetingModel` with the
+    :class:`~deterrence.MostViolent` rule (``model.game().to_normal_form()``): the targeting
+    payoff has one implementation. Levels are compared exactly (the model's ``tie_rtol=0``).
 
     Parameters
     ----------
@@ -371,23 +279,7 @@ def most_violent_contest(
     k = v.size
     shape = (k,) * n
     _check_size(shape, max_profiles)
-
-    # axes[i]: org i's level, shaped to broadcast along axis i (no profile loop anywhere;
-    # the loops below run over organizations, filling one (k,)*n slab each)
-    axes = [v.reshape((1,) * i + (k,) + (1,) * (n - 1 - i)) for i in range(n)]
-    top = axes[0]
-    for a in axes[1:]:
-        top = np.maximum(top, a)  # the top level at every profile, shape (k,)*n
-    n_top = np.zeros(shape, dtype=np.intp)
-    for a in axes:
-        n_top += a == top
-    # "split"/"random": each tied organization w.p. 1 / (number tied); "all": each for sure
-    share = (top > floor) / n_top if ties != "all" else (top > floor).astype(float)
-    payoffs = np.empty((n, *shape))
-    for i, a in enumerate(axes):
-        np.multiply(a == top, share, out=payoffs[i])
-        payoffs[i] *= -L[i]
-        payoffs[i] += b[i] * a
+    payoffs = _contest_table(n, v, b, L, floor, ties, max_profiles)
 
     names = [_level_name(x) for x in v]
     b_txt = _param_text(b)
@@ -399,6 +291,47 @@ def most_violent_contest(
         title=f"Most violent pays: {n} organizations x {k} levels (b={b_txt}, L={L_txt}, "
         f"floor={floor:g}, ties={ties})",
     )
+
+
+def _contest_table(
+    n: int, v: NDArray, b: NDArray, L: NDArray, floor: float, ties: str, max_profiles: int
+) -> NDArray:
+    """The contest's payoff table, from the targeting model (exact comparisons).
+
+    The model's levels are increasing and non-negative; the contest's may repeat, be
+    unsorted or negative. The model runs on the distinct levels (indexed back to the
+    contest's order afterwards). With a negative level, designation depends on the levels
+    only through their order and the floor, so the model runs on their ranks ``0..K-1``
+    with the floor at the rank of the highest level at most ``floor``, and the direct gain
+    ``b_i v_i`` (which needs the actual levels) is added to the model's table afterwards.
+    """
+    from ..model.rules import MostViolent
+    from ..model.targeting import TargetingModel
+
+    uniq, index = np.unique(v, return_inverse=True)
+    if uniq[0] >= 0:
+        levels, gain, model_floor = uniq, b, floor
+    else:  # ranks: exact comparisons, no rounding from a shift
+        levels = np.arange(uniq.size, dtype=float)
+        gain = np.zeros(n)
+        model_floor = float(np.count_nonzero(uniq <= floor)) - 1.0
+    model = TargetingModel(
+        n_orgs=n,
+        levels=levels,
+        benefit=gain,
+        cost=0.0,
+        penalty=L,
+        rule=MostViolent(ties=ties, floor=model_floor),
+        tie_rtol=0.0,
+    )
+    table = model.game().to_normal_form(max_profiles=max_profiles).payoffs
+    if uniq.size != v.size or np.any(index != np.arange(v.size)):
+        table = table[(slice(None), *np.ix_(*([index] * n)))]
+    if uniq[0] < 0:
+        table = np.array(table)
+        for i in range(n):
+            table[i] += (b[i] * v).reshape((1,) * i + (v.size,) + (1,) * (n - 1 - i))
+    return table
 
 
 def _level_name(x: float) -> str:

@@ -17,18 +17,35 @@ optional quoted *comment* may follow the strategies (:func:`parse_nfg` keeps it)
 
 Reference: "Game representation formats" in the Gambit documentation
 (https://gambitproject.readthedocs.io), whose example files are checked in the tests, as
-is agreement with pygambit's reader and writer. Differences from Gambit: this reader also
-accepts ``+`` signs (``+3``, ``1e+5``) and refuses duplicate player names (Gambit renames
-them); see :func:`write_nfg` for labels.
+is agreement with pygambit's reader and writer. Every file Gambit's reader accepts is
+read, with the same payoff table -- except payoffs too large for a float (``1e400``, which
+Gambit holds as an exact number), which are refused. This reader also accepts ``+`` signs
+(``+3``, ``1e+5``) and labels Gambit refuses (non-ASCII, tabs, leading, trailing or double
+spaces). Repeated player names (which a :class:`~deterrence.NormalFormGame` cannot hold)
+are renamed as Gambit renames them (``"A" "A"`` becomes ``"A_1" "A_2"``); other labels
+are kept as written unless ``labels="gambit"`` asks for Gambit's labels exactly (see
+:func:`gambit_labels`).
 
 A malformed file raises :class:`~deterrence.NfgFormatError` (a :class:`ValueError`) whose
-message names the line and column and says what was expected and what was found.
+message names the line and column and says what was expected and what was found. A bad
+token or a rational deep in a large payoff list costs about what a clean file costs: the
+clean numbers before it are converted in bulk, and only the rest is scanned token by token.
+
+Sources: a path, the text itself, bytes, or ``"-"`` (standard input; ``/dev/stdin`` and
+other pipes are read as files). A directory is refused as a directory
+(:class:`IsADirectoryError`), a missing file as :class:`FileNotFoundError`.
 """
 
 from __future__ import annotations
 
+import errno
+import itertools
 import math
 import os
+import re
+import stat
+import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -43,7 +60,7 @@ from ..errors import GameTooLargeError, InvalidGameError, NfgFormatError
 from .base import DEFAULT_MAX_PROFILES, Game
 from .normal_form import NormalFormGame
 
-__all__ = ["NfgFile", "parse_nfg", "read_nfg", "write_nfg"]
+__all__ = ["NfgFile", "gambit_labels", "parse_nfg", "read_nfg", "write_nfg"]
 
 _WHITESPACE = " \t\n\r\v\f"
 _PUNCTUATION = "{},"
@@ -54,6 +71,12 @@ _DELETE_NUMERIC = str.maketrans("", "", _DIGITS + "+-.eE" + _WHITESPACE)
 _DELETE_DIGITS = str.maketrans("", "", _DIGITS + _WHITESPACE)
 #: Integers of at most this magnitude are written without a decimal point.
 _EXACT_INT = 2.0**53
+#: The first character that cannot be part of a plain number list (payoffs, rationals).
+_NOT_PAYOFF = re.compile(r"[^0-9+\-.eE/ \t\n\r\v\f]")
+#: The first character that cannot be part of a list of outcome indices.
+_NOT_INDEX = re.compile(r"[^0-9 \t\n\r\v\f]")
+_WORD = re.compile(r"[^ \t\n\r\v\f]+")
+LABELS = ("keep", "gambit")
 
 
 # ============================================================================ scanner
@@ -106,6 +129,12 @@ class _Scanner:
                 self.line_start = pos + 1
             pos += 1
         self.pos = pos
+
+    def rewind(self, token: _Token) -> None:
+        """Move back to the start of ``token`` (a word token: number or symbol)."""
+        self.pos = token.end - len(token.value)
+        self.line = token.line
+        self.line_start = self.pos - token.column + 1
 
     def seek(self, pos: int) -> None:
         """Move forward to offset ``pos``, counting the lines passed."""
@@ -282,9 +311,12 @@ class NfgFile:
 
 
 class _Parser:
-    def __init__(self, text: str, source: str | None, max_profiles: int) -> None:
+    def __init__(
+        self, text: str, source: str | None, max_profiles: int, labels: str = "keep"
+    ) -> None:
         self.s = _Scanner(text, source)
         self.max_profiles = max_profiles
+        self.labels = labels
 
     def expect(self, kind: str, what: str) -> _Token:
         tok = self.s.next()
@@ -337,12 +369,7 @@ class _Parser:
         while True:
             tok = s.next()
             if tok.kind == "text":
-                if tok.value in names:
-                    raise s.error_at(
-                        tok,
-                        f"duplicate player name {_quote(tok.value)}; expected unique names",
-                    )
-                names.append(tok.value)
+                names.append(tok.value)  # duplicates are renamed after parsing, as Gambit does
             elif tok.kind == "}":
                 break
             else:
@@ -464,14 +491,48 @@ class _Parser:
         start = first.end - len(first.value)
         flat = _fast_numbers(self.s.text[start:], total)
         if flat is None:
-            flat = self._slow_payoffs(first, shape, total)
+            self.s.rewind(first)
+            flat = np.empty(total)
+            k = self._bulk(start, flat, _NOT_PAYOFF, _payoff_words)
+            self._slow_payoffs(shape, flat, k)
         return _unflatten(flat, shape)
 
-    def _slow_payoffs(self, first: _Token, shape: tuple[int, ...], total: int) -> NDArray:
-        s, n = self.s, len(shape)
-        flat = np.empty(total)
-        tok = first
-        for k in range(total):
+    def _bulk(
+        self, start: int, out: NDArray, stop_at: re.Pattern[str], convert: Any
+    ) -> int:
+        """Convert, in bulk, the plain words from offset ``start`` up to the first character
+        ``stop_at`` matches (or the first word ``convert`` refuses) into ``out[:k]``; leave
+        the scanner at the start of word ``k`` (where the token-by-token scan resumes, so
+        that every error is reported by one code path) and return ``k``.
+
+        This is what keeps a file with one rational, one bad token or one missing number
+        near its end as fast as a clean file: nothing before the first odd word is scanned
+        token by token.
+        """
+        text = self.s.text
+        m = stop_at.search(text, start)
+        stop = len(text) if m is None else _word_start(text, start, m.start())
+        all_words = text[start:stop].split()
+        words = all_words[: len(out)]
+        values, k = convert(words)
+        out[:k] = values[:k]
+        if k < len(words) or len(all_words) > len(out):
+            resume = self._word_offset(start, k)  # the refused word, or the first extra one
+        else:
+            resume = stop
+        self.s.seek(resume)
+        return k
+
+    def _word_offset(self, start: int, k: int) -> int:
+        """Offset of the ``k``-th whitespace-separated word after ``start`` (or the end)."""
+        m = next(itertools.islice(_WORD.finditer(self.s.text, start), k, None), None)
+        return len(self.s.text) if m is None else m.start()
+
+    def _slow_payoffs(self, shape: tuple[int, ...], flat: NDArray, k0: int = 0) -> None:
+        """Scan payoffs ``k0, k0 + 1, ...`` token by token into ``flat``, then the end."""
+        s, n, total = self.s, len(shape), len(flat)
+        for k in range(k0, total):
+            tok = s.next()
             if tok.kind == "eof":
                 raise s.error_at(
                     tok,
@@ -479,7 +540,7 @@ class _Parser:
                     f"({n} player(s) x {total // n} strategy profiles)",
                 )
             flat[k] = _check_number(s, tok, _payoff_field(k, shape))
-            tok = s.next()
+        tok = s.next()
         if tok.kind != "eof":
             what = "a number" if tok.kind == "number" else tok.describe()
             raise s.error_at(
@@ -487,7 +548,6 @@ class _Parser:
                 f"too many payoffs: found {what} after the {total} payoffs of the table "
                 f"({n} player(s) x {total // n} strategy profiles); expected the end of the file",
             )
-        return flat
 
     def outcome_body(self, opening: _Token, shape: tuple[int, ...]) -> NDArray[np.float64]:
         """Outcome list (its opening '{' already read), then one outcome index per profile."""
@@ -503,7 +563,9 @@ class _Parser:
         n_profiles = math.prod(shape)
         index = _fast_indices(s.text[s.pos :], n_profiles, n_out)
         if index is None:
-            index = self._slow_indices(shape, n_profiles, n_out)
+            index = np.empty(n_profiles, dtype=np.intp)
+            k = self._bulk(s.pos, index, _NOT_INDEX, lambda w: _index_words(w, n_out))
+            self._slow_indices(shape, index, n_out, k)
         flat = table[index].ravel()  # profile-major, players within a profile
         return _unflatten(flat, shape)
 
@@ -549,10 +611,12 @@ class _Parser:
             )
         return rows
 
-    def _slow_indices(self, shape: tuple[int, ...], n_profiles: int, n_out: int) -> NDArray:
-        s = self.s
-        index = np.empty(n_profiles, dtype=np.intp)
-        for k in range(n_profiles):
+    def _slow_indices(
+        self, shape: tuple[int, ...], index: NDArray, n_out: int, k0: int = 0
+    ) -> None:
+        """Scan outcome indices ``k0, k0 + 1, ...`` token by token into ``index``."""
+        s, n_profiles = self.s, len(index)
+        for k in range(k0, n_profiles):
             tok = s.next()
             prof = _profile_text(k, shape)
             if tok.kind == "eof":
@@ -582,7 +646,6 @@ class _Parser:
                 f"too many outcome indices: found {tok.describe()} after the {n_profiles} "
                 "entries of the table; expected the end of the file",
             )
-        return index
 
     # -------------------------------------------------------------------- all
     def parse(self) -> NfgFile:
@@ -612,6 +675,11 @@ class _Parser:
                 "expected the payoff list (numbers) or the outcome list ('{') after the "
                 f"strategies, found {tok.describe()}",
             )
+        if self.labels == "gambit":
+            players = gambit_labels(players)
+            actions = tuple(gambit_labels(a) for a in actions)
+        else:  # a game's player names must differ: rename only the duplicates, as Gambit does
+            players = gambit_labels(players, only_duplicates=True)
         return NfgFile(
             title=title,
             comment=comment,
@@ -638,6 +706,47 @@ def _fast_numbers(body: str, total: int) -> NDArray[np.float64] | None:
     # On these characters float() accepts exactly the decimal grammar of _number_value
     # ([+-] (D+ [. D*] | . D+) [(e|E) [+-] D+]), so both paths accept the same files.
     return flat
+
+
+def _word_start(text: str, low: int, pos: int) -> int:
+    """Offset where the word holding ``text[pos]`` starts (not before ``low``)."""
+    while pos > low and text[pos - 1] not in _WHITESPACE:
+        pos -= 1
+    return pos
+
+
+def _payoff_words(words: list[str]) -> tuple[NDArray[np.float64], int]:
+    """The words' values and how many leading words are valid finite numbers.
+
+    The words hold only digits, signs, points, ``e``/``E`` and ``/``: on these, ``float``
+    accepts exactly the decimal grammar of :func:`_number_value`; rationals go through it.
+    """
+    try:
+        values = np.array([float(w) for w in words], dtype=float)
+    except ValueError:  # a rational (or a bad word): one word at a time
+        values = np.empty(len(words))
+        for k, w in enumerate(words):
+            try:
+                x = float(w)
+            except ValueError:
+                y = _number_value(w)
+                if y is None:
+                    return values, k
+                x = y
+            if not math.isfinite(x):
+                return values, k
+            values[k] = x
+        return values, len(words)
+    finite = np.isfinite(values)
+    return values, len(words) if finite.all() else int(np.argmin(finite))
+
+
+def _index_words(words: list[str], n_out: int) -> tuple[NDArray[np.intp], int]:
+    """The outcome indices (digit-only words) and how many leading ones are in range."""
+    values = np.array([int(w) if len(w) <= 15 else -1 for w in words], dtype=np.int64)
+    bad = (values < 0) | (values > n_out)
+    k = int(np.argmax(bad)) if bad.any() else len(words)
+    return values.astype(np.intp), k
 
 
 def _fast_outcomes(text: str, pos: int, n: int) -> tuple[list[list[float]], int] | None:
@@ -735,12 +844,57 @@ def _quote(label: str) -> str:
     return '"' + label.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# ============================================================================ labels
+def gambit_labels(labels: Sequence[str], *, only_duplicates: bool = False) -> tuple[str, ...]:
+    """The labels as Gambit's reader makes them: unique within their list, none empty.
+
+    Gambit (pygambit 16.7, checked in the tests) renames, within each list (the players;
+    each player's strategies), every label that is empty or occurs more than once: the
+    occurrences of label ``L`` become ``L_1``, ``L_2``, ... in order, skipping any
+    ``L_k`` that is itself one of the original labels. Other labels are kept. Renamed
+    labels cannot collide with each other: ``L_k = M_j`` with integer suffixes forces
+    ``L = M`` and ``k = j``.
+
+    Parameters
+    ----------
+    labels
+        One list of labels.
+    only_duplicates
+        Rename only the labels that occur more than once (a single empty label is kept).
+
+    Examples
+    --------
+    >>> from deterrence.games.nfg import gambit_labels
+    >>> gambit_labels(["A", "A_1", "A", "", "B"])
+    ('A_2', 'A_1', 'A_3', '_1', 'B')
+    >>> gambit_labels(["", "x", "x"], only_duplicates=True)
+    ('', 'x_1', 'x_2')
+    """
+    labels = [str(x) for x in labels]
+    counts = Counter(labels)
+    taken = set(labels)
+    last: dict[str, int] = {}
+    out: list[str] = []
+    for label in labels:
+        if counts[label] == 1 and (label or only_duplicates):
+            out.append(label)
+            continue
+        k = last.get(label, 0) + 1
+        while f"{label}_{k}" in taken:
+            k += 1
+        last[label] = k
+        out.append(f"{label}_{k}")
+    return tuple(out)
+
+
 # ============================================================================ public
 def _load_text(path_or_text: Any) -> tuple[str, str | None]:
     """(text, source name) from a path or from the text itself."""
     if isinstance(path_or_text, bytes | bytearray):
         return _decode(bytes(path_or_text)), None
     if isinstance(path_or_text, str):
+        if path_or_text == "-":
+            return _decode(_read_stdin()), "<stdin>"
         one_line = "\n" not in path_or_text and len(path_or_text) < 4096
         if one_line and path_or_text.strip() and os.path.isfile(path_or_text):
             path = Path(path_or_text)
@@ -750,7 +904,8 @@ def _load_text(path_or_text: Any) -> tuple[str, str | None]:
             or path_or_text.lstrip().startswith(("NFG", "EFG"))
             or any(c in path_or_text for c in '{}"')
         ):
-            return path_or_text, None  # the text itself (the parser says if it is no .nfg)
+            # the text itself (the parser says if it is no .nfg); a leading BOM is dropped
+            return path_or_text.removeprefix("\ufeff"), None
         else:
             path = Path(path_or_text)
     elif isinstance(path_or_text, os.PathLike):
@@ -760,9 +915,30 @@ def _load_text(path_or_text: Any) -> tuple[str, str | None]:
             f"path_or_text={path_or_text!r} is not valid; expected a path (str or Path), or "
             "the text of a .nfg file"
         )
-    if not path.is_file():
-        raise FileNotFoundError(2, f"no such .nfg file: {str(path)!r}", str(path))
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(
+            errno.ENOENT, f"no such .nfg file: {str(path)!r}", str(path)
+        ) from None
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(
+            errno.EISDIR,
+            f"{str(path)!r} is a directory; expected a .nfg file (or '-' for standard input)",
+            str(path),
+        )
+    # a regular file, or a pipe / character device such as /dev/stdin: read it to the end
     return _decode(path.read_bytes()), str(path)
+
+
+def _read_stdin() -> bytes:
+    """Everything on standard input, as bytes (text streams without a buffer: encoded)."""
+    stream = sys.stdin
+    if stream is None:
+        raise NfgFormatError("path_or_text='-' asks for standard input, but there is none")
+    buffer = getattr(stream, "buffer", None)
+    data = buffer.read() if buffer is not None else stream.read()
+    return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
 def _decode(data: bytes) -> str:
@@ -773,7 +949,7 @@ def _decode(data: bytes) -> str:
 
 
 def parse_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
-              max_profiles: int = DEFAULT_MAX_PROFILES) -> NfgFile:
+              max_profiles: int = DEFAULT_MAX_PROFILES, labels: str = "keep") -> NfgFile:
     """Read a ``.nfg`` file with everything it says (title, comment, form, names, payoffs).
 
     Same arguments and errors as :func:`read_nfg`, which returns only the game.
@@ -789,12 +965,13 @@ def parse_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
     [[3.0, 0.0], [5.0, 1.0]]
     """
     max_profiles = check_int("max_profiles", max_profiles, low=1)
+    check_choice("labels", labels, LABELS)
     text, source = _load_text(path_or_text)
-    return _Parser(text, source, max_profiles).parse()
+    return _Parser(text, source, max_profiles, labels).parse()
 
 
 def read_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
-             max_profiles: int = DEFAULT_MAX_PROFILES) -> NormalFormGame:
+             max_profiles: int = DEFAULT_MAX_PROFILES, labels: str = "keep") -> NormalFormGame:
     """Read a Gambit ``.nfg`` file (payoff or outcome form) into a :class:`NormalFormGame`.
 
     Parameters
@@ -802,10 +979,17 @@ def read_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
     path_or_text
         A path (``str`` or :class:`pathlib.Path`), or the text of the file itself: a string
         whose first word is ``NFG`` (or that contains a newline, brace or quote) is read as
-        text, any other string as a path.
+        text, ``"-"`` as standard input, any other string as a path (pipes such as
+        ``/dev/stdin`` included). Bytes are decoded as UTF-8 (or Latin-1).
     max_profiles
         Refuse (with :class:`~deterrence.GameTooLargeError`) a file declaring more strategy
         profiles than this, before allocating anything.
+    labels
+        ``"keep"`` (default): labels as written, except that repeated player names are
+        renamed as Gambit renames them (``"A" "A"`` -> ``"A_1" "A_2"``), since a game's
+        players must have distinct names. ``"gambit"``: exactly the labels pygambit's
+        reader gives -- every empty or repeated player or strategy label renamed (``""``
+        -> ``"_1"``; see :func:`gambit_labels`). The payoffs are the same either way.
 
     Returns
     -------
@@ -820,6 +1004,8 @@ def read_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
         line and column, what was expected and what was found.
     FileNotFoundError
         If a path is given and no such file exists.
+    IsADirectoryError
+        If the path is a directory.
 
     Examples
     --------
@@ -834,12 +1020,21 @@ def read_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
     ((3, 2), ('Player 1', 'Player 2'))
     >>> g[1, 0].tolist()   # player 1's 2nd strategy, player 2's 1st: the 2nd profile
     [0.0, 2.0]
+
+    Gambit's reader accepts repeated and empty names; so does this one, renaming them the
+    same way:
+
+    >>> dt.read_nfg('NFG 1 R "" { "A" "A" } { 1 1 } 1 2').player_names
+    ('A_1', 'A_2')
+    >>> dt.read_nfg('NFG 1 R "" { "" "B" } { { "x" "x" } { "" } } 1 2 3 4',
+    ...             labels="gambit").action_names
+    (('x_1', 'x_2'), ('_1',))
     >>> dt.read_nfg('NFG 1 R "t" { "A" "B" } { 2 2 } 1 2 3')
     Traceback (most recent call last):
     ...
     deterrence.errors.NfgFormatError: <nfg text>:1:38: the payoff list ends after 3 number(s); ...
     """
-    return parse_nfg(path_or_text, max_profiles=max_profiles).to_game()
+    return parse_nfg(path_or_text, max_profiles=max_profiles, labels=labels).to_game()
 
 
 def write_nfg(
@@ -879,7 +1074,9 @@ def write_nfg(
     Any label is written (quotes and backslashes escaped) and read back exactly by
     :func:`read_nfg`. Gambit itself (pygambit 16.7) is stricter: it accepts only labels of
     printable ASCII without leading, trailing or double spaces, renames empty and repeated
-    labels (``""`` becomes ``"_1"``), and reads ``\\`` in a label as two backslashes.
+    labels (``""`` becomes ``"_1"``; ``read_nfg(..., labels="gambit")`` does the same), and
+    does not read ``\\`` in a label as an escape (pygambit 16.7 turns ``A\\B`` into three
+    backslashes).
 
     Examples
     --------

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_choice, check_real, normalize_rng
 from ..errors import DeterrenceError
-from .base import Game, as_mixed_profile
+from .base import Game, SeedLike, as_mixed_profile
 
 __all__ = ["best_response", "best_responses", "is_equilibrium", "player_regrets", "regret"]
 
@@ -82,7 +82,7 @@ def best_response(
     *,
     tie_breaking: str = "smallest",
     tol: float = 0.0,
-    rng: object = None,
+    rng: SeedLike = None,
 ) -> int:
     """One best response of ``player`` to the others' strategies in ``profile``.
 

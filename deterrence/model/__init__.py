@@ -7,6 +7,8 @@ from .attribution import (
     effective_attribution,
     framing_matrix,
 )
+from .compliance import ComplianceGame
+from .kernels import CountingKernel, CountSpec, RuleKernel, kernel_for, register_rule
 from .market import Market
 from .rules import (
     RULES,
@@ -20,9 +22,14 @@ from .rules import (
 )
 from .structured import TargetingGame
 from .targeting import TargetingModel
+from .tipping import Crackdown, TippingModel
 
 __all__ = [
     "RULES",
+    "ComplianceGame",
+    "CountSpec",
+    "CountingKernel",
+    "Crackdown",
     "Market",
     "MostViolent",
     "NoTargeting",
@@ -30,11 +37,15 @@ __all__ = [
     "Priority",
     "Proportional",
     "Rule",
+    "RuleKernel",
     "TargetingGame",
     "TargetingModel",
+    "TippingModel",
     "TopK",
     "attribution_blocks",
     "confusion_matrix",
     "effective_attribution",
     "framing_matrix",
+    "kernel_for",
+    "register_rule",
 ]

@@ -46,35 +46,19 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import log_ndtr, logsumexp
+from scipy.special import logsumexp
 
-from .rules import MostViolent, NoisyMostViolent, NoTargeting, Priority, Proportional
+from ._numerics import MAX_ENTRIES, MAX_WORK_ENTRIES, Block, Grid, flush, too_large
 
-__all__ = ["SymmetricForms", "pair_payoffs_all"]
+__all__ = ["CountSpec", "SymmetricForms", "designation_pairs_all", "pair_payoffs_all"]
 
-#: Trapezoid spacing of the noisy-max integral, in noise scales (as the structured module).
-_STEP = 0.25
-#: Exponent clip in the Gumbel CDF exp(-exp(-z)).
-_ZCLIP = 50.0
-#: Largest number of complex entries held at once by the counting engine.
-_MAX_ENTRIES = 4_000_000
-#: Values below this are flushed to zero before products (subnormal floats make BLAS
-#: crawl; their contribution to a probability is far below rounding).
-_TINY = 1e-250
-
-
-def _flush(a: NDArray) -> NDArray:
-    return np.where(np.abs(a) < _TINY, 0.0, a)
+_Block = Block
+_flush = flush
+_Grid = Grid
+_MAX_ENTRIES = MAX_ENTRIES
 
 
 # ============================================================================ structure
-@dataclass
-class _Block:
-    """Joint law of one block's scores over its members' supports."""
-
-    members: NDArray[np.intp]
-    probs: NDArray[np.float64]  # (R,)
-    scores: NDArray[np.float64]  # (R, m)
 
 
 @dataclass
@@ -130,6 +114,7 @@ def _structure(game: Any, probs: list[NDArray], transform: Any = None) -> _Struc
     scores, e.g. a log)."""
     n = game._n
     z = game._z
+    game._check_blocks(probs, pairs=True)
 
     def attributed(members: list[int], joint: NDArray[np.intp]) -> NDArray:
         zz = np.stack([z[i][joint[:, k]] for k, i in enumerate(members)], axis=1)
@@ -150,21 +135,28 @@ def _structure(game: Any, probs: list[NDArray], transform: Any = None) -> _Struc
             for k, j in enumerate(members):
                 if j != i:
                     w = w * probs[j][joint[:, k]]
-            plain[i] = _ColSet(i, b, pos, joint[:, pos], w, attributed(members, joint),
-                               np.array(members))
+            plain[i] = _ColSet(
+                i, b, pos, joint[:, pos], w, attributed(members, joint), np.array(members)
+            )
             for qj, j in enumerate(members):
                 if j == i:
                     continue
-                sup = [
-                    np.arange(game._shape[m]) if m in (i, j) else supports[m] for m in members
-                ]
+                sup = [np.arange(game._shape[m]) if m in (i, j) else supports[m] for m in members]
                 joint = game._joint(members, sup)
                 w = np.ones(len(joint))
                 for k, m in enumerate(members):
                     if m not in (i, j):
                         w = w * probs[m][joint[:, k]]
-                ext[(i, j)] = _ColSet(i, b, pos, joint[:, pos], w, attributed(members, joint),
-                                      np.array(members), mate_action=joint[:, qj])
+                ext[(i, j)] = _ColSet(
+                    i,
+                    b,
+                    pos,
+                    joint[:, pos],
+                    w,
+                    attributed(members, joint),
+                    np.array(members),
+                    mate_action=joint[:, qj],
+                )
     return _Structure(blocks, np.asarray(game._block_of), plain, ext)
 
 
@@ -183,11 +175,22 @@ def _share_structure(game: Any, probs: list[NDArray]) -> _Structure:
 
 # ============================================================================ counting rules
 @dataclass
-class _CountSpec:
-    """A counting rule: column ``c`` (score ``s``, player ``i``) is designated when fewer
-    than ``k`` others are *above* it, sharing the remaining slots among the *tied*."""
+class CountSpec:
+    """A counting rule: column ``c`` (score ``s``, player ``i``) is designated when its score
+    is *live* (above the floor) and fewer than ``k`` others are *above* it, sharing the
+    remaining slots among the *tied* when ``kind == "split"``.
 
-    kind: str  # "split" | "lowest" | "margin" | "priority"
+    ``kind``: ``"split"`` (ties share the last slots), ``"lowest"`` (ties go to the
+    organization listed first), ``"all"`` (every organization tied for the last slots is
+    designated), ``"margin"`` (above: within ``margin`` of ``s``), ``"priority"`` (above:
+    listed before ``i`` in the priority list of ranks ``rank``, and above the floor).
+
+    Every engine (pure profiles, mixed profiles, pairs, symmetric closed forms) reads a
+    counting rule through :meth:`classify`, :meth:`live` and :meth:`value` only, so a new
+    counting rule is a subclass overriding them (see :mod:`deterrence.model.kernels`).
+    """
+
+    kind: str  # "split" | "lowest" | "all" | "margin" | "priority"
     k: int
     floor: float
     tol: float
@@ -196,6 +199,7 @@ class _CountSpec:
 
     @property
     def ties(self) -> bool:
+        """True if tied organizations share slots (the engines then count ties)."""
         return self.kind == "split"
 
     def classify(self, s: NDArray, i: NDArray, j: NDArray, x: NDArray) -> tuple[NDArray, NDArray]:
@@ -207,6 +211,8 @@ class _CountSpec:
             return up, (x >= s - tol) & ~up
         if self.kind == "lowest":
             up = (x > s + tol) | ((np.asarray(j) < i) & (np.abs(x - s) <= tol))
+        elif self.kind == "all":
+            up = x > s + tol
         elif self.kind == "margin":
             up = x > s - self.margin + tol
         else:  # priority: listed before i and above the floor
@@ -214,19 +220,41 @@ class _CountSpec:
         return up, np.zeros(np.broadcast(up).shape, dtype=bool)
 
     def live(self, s: NDArray) -> NDArray:
+        """True where a column's own score can be designated at all (above the floor)."""
         return s > self.floor + self.tol
+
+    def value(self, m: NDArray, t: NDArray) -> NDArray:
+        """``phi(m, t)``: designation probability with ``m`` others above and ``t`` tied."""
+        m = np.asarray(m)
+        if not self.ties:
+            return np.where((m < self.k) & (np.asarray(t) == 0), 1.0, 0.0)
+        return np.where(m < self.k, np.minimum(1.0, (self.k - m) / (np.asarray(t) + 1.0)), 0.0)
 
     def phi(self, kk: int, P: int) -> NDArray:
         """``phi[m, t]`` for ``m < kk``, ``t < P``."""
-        m = np.arange(kk)[:, None]
-        t = np.arange(P)[None, :]
-        if not self.ties:
-            return np.where((m < self.k) & (t == 0), 1.0, 0.0)
-        return np.where(m < self.k, np.minimum(1.0, (self.k - m) / (t + 1.0)), 0.0)
+        return self.value(np.arange(kk)[:, None], np.arange(P)[None, :])
+
+    def pure(self, S: NDArray) -> NDArray:
+        """Designation probabilities at pure profiles (rows of the score matrix ``S``), by
+        the i-centred pairwise definition (``O(P * N^2)``)."""
+        P, n = S.shape
+        out = np.empty((P, n))
+        ii = np.arange(n)[:, None]
+        jj = np.arange(n)[None, :]
+        off = ii != jj
+        step = max(1, MAX_ENTRIES // max(1, n * n))
+        for r0 in range(0, P, step):
+            sl = slice(r0, r0 + step)
+            up, eq = self.classify(S[sl, :, None], ii[None], jj[None], S[sl, None, :])
+            m = (up & off).sum(axis=2)
+            t = (eq & off).sum(axis=2)
+            out[sl] = np.where(self.live(S[sl]), self.value(m, t), 0.0)
+        return out
 
 
-def _counts(spec: _CountSpec, s: NDArray, player: NDArray, members: NDArray,
-            scores: NDArray) -> tuple[NDArray, NDArray]:
+def _counts(
+    spec: CountSpec, s: NDArray, player: NDArray, members: NDArray, scores: NDArray
+) -> tuple[NDArray, NDArray]:
     """Numbers above and tied, ``(C, R)``, of the members (scores ``(R, m)``) against each
     column (score ``s``, player ``player``, shape ``(C,)``)."""
     up = np.zeros((len(s), scores.shape[0]), dtype=np.intp)
@@ -238,8 +266,9 @@ def _counts(spec: _CountSpec, s: NDArray, player: NDArray, members: NDArray,
     return up, eq
 
 
-def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
-                  ) -> tuple[list[NDArray], list[NDArray]]:
+def _count_engine(
+    spec: CountSpec, S: _Structure, cols: list[_ColSet], N: int, need_phi: bool = True
+) -> tuple[list[NDArray], list[NDArray]]:
     """For every column of every column set: the designation probability ``P`` and
     ``Phi[c, B, du, dt]``, the functional applied to ``u^du x^dt`` times the product of
     the factors of every block except the column's own and ``B``."""
@@ -252,8 +281,9 @@ def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
     xl = np.exp(2j * np.pi * np.arange(P) / P) if P > 1 else np.ones(1, dtype=complex)
     # the functional: F(S) = sum_{m,l} Omega[m, l] S[m, l] with S the values at x_l
     phi = spec.phi(kk, P)
-    omega = (phi.astype(complex) @ np.exp(-2j * np.pi * np.outer(np.arange(P), np.arange(P)) / P)
-             ) / P
+    omega = (
+        phi.astype(complex) @ np.exp(-2j * np.pi * np.outer(np.arange(P), np.arange(P)) / P)
+    ) / P
     xpow = xl[None, :] ** np.arange(tmax + 1)[:, None]  # (tmax+1, P)
     dtype = complex if P > 1 else float
     if P == 1:
@@ -299,8 +329,11 @@ def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
             # W[c, du, dt] = P(du members above, dt tied), one weighted bincount
             nt = m + 1 if spec.ties else 1
             code = (np.arange(C)[:, None] * (m + 1) + up) * nt + eq
-            W = np.bincount(code.ravel(), weights=np.broadcast_to(blk.probs, up.shape).ravel(),
-                            minlength=C * (m + 1) * nt).reshape(C, m + 1, nt)[:, : db + 1]
+            W = np.bincount(
+                code.ravel(),
+                weights=np.broadcast_to(blk.probs, up.shape).ravel(),
+                minlength=C * (m + 1) * nt,
+            ).reshape(C, m + 1, nt)[:, : db + 1]
             F = W.astype(dtype) @ xpow[:nt] if nt > 1 else W.astype(dtype)
             mine = bl == b
             F[mine] = 0.0
@@ -317,6 +350,8 @@ def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
                 cur[:, : kk - du] += F[:, du, None, :] * nxt[:, du:]
             psi[b] = cur
         P_out[sl] = np.real(psi[0][:, 0, :].sum(axis=1))
+        if not need_phi:
+            continue
         # forward: prefix products, and Phi for each block
         pre = np.zeros((C, kk, P), dtype=dtype)
         pre[:, 0, :] = 1.0
@@ -325,9 +360,7 @@ def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
             for du in range(min(dmax, kk - 1) + 1):
                 shifted = nxt[:, du:] * pre[:, : kk - du]  # (C, kk-du, P)
                 for dt in range(tmax + 1):
-                    Phi_out[sl, b, du, dt] = np.real(
-                        np.einsum("cml,l->c", shifted, xpow[dt])
-                    )
+                    Phi_out[sl, b, du, dt] = np.real(np.einsum("cml,l->c", shifted, xpow[dt]))
             F = factors[b]
             new = F[:, 0, None, :] * pre
             for du in range(1, F.shape[1]):
@@ -342,8 +375,9 @@ def _count_engine(spec: _CountSpec, S: _Structure, cols: list[_ColSet], N: int
     return out_P, out_Phi
 
 
-def _count_pairs(spec: _CountSpec, S: _Structure, shape: tuple[int, ...]
-                 ) -> list[list[NDArray | None]]:
+def _count_pairs(
+    spec: CountSpec, S: _Structure, shape: tuple[int, ...]
+) -> list[list[NDArray | None]]:
     n = len(shape)
     ext_keys = list(S.ext)
     cols = S.plain + [S.ext[k] for k in ext_keys]
@@ -370,57 +404,9 @@ def _count_pairs(spec: _CountSpec, S: _Structure, shape: tuple[int, ...]
 
 
 # ============================================================================ integral rules
-class _Grid:
-    """The trapezoid grid of the noisy-max integral (same rule as the structured module)."""
-
-    def __init__(self, kind: str, sigma: float, values: list[NDArray], floor: float | None):
-        self.kind, self.sigma = kind, sigma
-        fin = [v[np.isfinite(v)].ravel() for v in values]
-        if floor is not None:
-            fin.append(np.array([floor]))
-        allf = np.concatenate(fin) if fin else np.empty(0)
-        self.empty = allf.size == 0
-        if self.empty:
-            return
-        lo, hi = float(allf.min()), float(allf.max())
-        if kind == "probit":
-            a, b = lo - 9.0 * sigma, hi + 9.0 * sigma
-            self.left, self.right = 9.0, 9.0
-        else:
-            a, b = lo - 4.0 * sigma, hi + 20.0 * sigma
-            self.left, self.right = 4.0, 38.0
-        self.a = a
-        self.h = _STEP * sigma
-        self.n_nodes = int(np.ceil((b - a) / self.h)) + 1
-        self.x = a + self.h * np.arange(self.n_nodes)
-        self.band = min(self.n_nodes, int(np.ceil((self.left + self.right) / _STEP)) + 2)
-
-    def log_f(self, x: NDArray, v: NDArray) -> NDArray:
-        """log F((x - v) / sigma), broadcast; ``v = -inf`` never blocks (log F = 0)."""
-        with np.errstate(invalid="ignore"):
-            z = (x - v) / self.sigma
-        z = np.where(np.isneginf(v), np.inf, z)
-        if self.kind == "probit":
-            return log_ndtr(z)
-        return -np.exp(np.minimum(-z, _ZCLIP))
-
-    def nodes(self, s: NDArray) -> NDArray[np.intp]:
-        """The band of grid nodes around each finite score ``s`` -> ``(C, band)``."""
-        first = np.floor((np.where(np.isfinite(s), s, self.a) - self.left * self.sigma - self.a)
-                         / self.h).astype(np.intp)
-        first = np.clip(first, 0, self.n_nodes - self.band)
-        return first[:, None] + np.arange(self.band)[None, :]
-
-    def log_kernel(self, xs: NDArray, s: NDArray) -> NDArray:
-        """log of the noise density at ``(xs - s) / sigma`` (over sigma)."""
-        z = (xs - s[:, None]) / self.sigma
-        if self.kind == "probit":
-            return -0.5 * z * z - 0.5 * np.log(2 * np.pi) - np.log(self.sigma)
-        return -z - np.exp(np.minimum(-z, _ZCLIP)) - np.log(self.sigma)
-
-
-def _integral_pairs(kind: str, sigma: float, floor: float | None, S: _Structure,
-                    shape: tuple[int, ...]) -> list[list[NDArray | None]]:
+def _integral_pairs(
+    kind: str, sigma: float, floor: float | None, S: _Structure, shape: tuple[int, ...]
+) -> list[list[NDArray | None]]:
     n = len(shape)
     out: list[list[NDArray | None]] = [[None] * n for _ in range(n)]
     values = [b.scores for b in S.blocks] + [c.scores for c in S.plain]
@@ -506,42 +492,57 @@ def _integral_pairs(kind: str, sigma: float, floor: float | None, S: _Structure,
 
 
 # ============================================================================ assembly
-def _safe_log(x: NDArray) -> NDArray:
-    with np.errstate(divide="ignore"):
-        return np.log(np.maximum(x, 0.0))
+def _check_pair_size(game: Any) -> None:
+    """The size policy for pair matrices: ``sum_{i != j} L_i L_j`` entries (each of several
+    working arrays), refused above ``MAX_WORK_ENTRIES`` before anything is allocated."""
+    L = np.asarray(game._shape, dtype=float)
+    entries = float(L.sum() ** 2 - (L * L).sum())
+    if entries > MAX_WORK_ENTRIES:
+        raise too_large(
+            "levels",
+            f"{' x '.join(map(str, game._shape))} levels",
+            entries,
+            MAX_WORK_ENTRIES,
+            "entries of the pair matrices (levels of i x levels of j, every ordered pair)",
+            "use a coarser level grid, or first-order methods (deviation_payoffs, "
+            "dynamics) that never build pair matrices",
+        )
 
 
-def _designation_pairs(game: Any, probs: list[NDArray], S: _Structure | None
-                       ) -> list[list[NDArray | None]] | None:
-    """Pair matrices of designation probabilities (None for rules without designation)."""
-    rule = game._rule
-    shape = game._shape
-    tol = game.tie_tol
-    if isinstance(rule, NoTargeting):
+def designation_pairs_all(game: Any, probs: list[NDArray]) -> list[list[NDArray | None]] | None:
+    """``out[i][j][a, b]`` = P(``i`` designated | ``i`` plays ``a``, ``j`` plays ``b``, the
+    others mix ``probs``) for every ordered pair, through the rule's kernel; None when the
+    rule designates nobody. For size-proportional enforcement these are the share pairs."""
+    kernel = game._kernel
+    if not kernel.designates:
         return None
-    if isinstance(rule, Proportional) and rule.basis == "size":
-        raise AssertionError("handled with the share")  # pragma: no cover
-    if isinstance(rule, NoisyMostViolent):
-        return _integral_pairs(rule.kind, rule.noise, rule.floor, S, shape)
-    if isinstance(rule, Proportional):  # score shares: a logit max of log scores
-        SL = _structure(game, probs, transform=_safe_log)
-        return _integral_pairs("logit", 1.0, None, SL, shape)
-    if isinstance(rule, Priority):
-        rank = np.empty(game._n, dtype=np.intp)
-        rank[list(rule.order)] = np.arange(game._n)
-        spec = _CountSpec("priority", 1, rule.floor, tol, rank=rank)
-    elif isinstance(rule, MostViolent) and rule.margin > 0:
-        spec = _CountSpec("margin", 1, rule.floor, tol, margin=rule.margin)
-    else:
-        k = 1 if isinstance(rule, MostViolent) else rule.k
-        spec = _CountSpec("lowest" if rule.ties == "lowest" else "split", k, rule.floor, tol)
-    return _count_pairs(spec, S, shape)
+    _check_pair_size(game)
+    if kernel.designation_is_share:
+        return share_pairs_all(game, probs)
+    if game._shift is not None:
+        from ._shift import shift_pairs
+
+        return shift_pairs(game, probs)[0]
+    S = _structure(game, probs) if kernel.uses_structure else None
+    return kernel.pairs(game, probs, S)
+
+
+def share_pairs_all(game: Any, probs: list[NDArray]) -> list[list[NDArray | None]]:
+    """Pair matrices of the market share (the Tullock share, or the fixed shares)."""
+    n, shape = game._n, game._shape
+    if game._contest:
+        return _integral_pairs("logit", 1.0, None, _share_structure(game, probs), shape)
+    return [
+        [None if i == j else np.full((shape[i], shape[j]), game._fixed_share[i]) for j in range(n)]
+        for i in range(n)
+    ]
 
 
 def pair_payoffs_all(game: Any, profile: tuple[NDArray, ...]) -> list[list[NDArray | None]]:
     """Every pair matrix of a :class:`TargetingGame` at a mixed profile (see module)."""
     n = game._n
     shape = game._shape
+    _check_pair_size(game)
     probs = [np.clip(np.asarray(q, dtype=float), 0.0, None) for q in profile]
     rule = game._rule
     out: list[list[NDArray | None]] = [[None] * n for _ in range(n)]
@@ -551,15 +552,22 @@ def pair_payoffs_all(game: Any, profile: tuple[NDArray, ...]) -> list[list[NDArr
         for j in range(n):
             if i != j:
                 base[i][j] = np.repeat(own[i][:, None], shape[j], axis=1)
+    kernel = game._kernel
     # market share
     share = None
     if game._need_share:
         share = _integral_pairs("logit", 1.0, None, _share_structure(game, probs), shape)
-    prop_size = isinstance(rule, Proportional) and rule.basis == "size"
-    needs_scores = not (isinstance(rule, NoTargeting) or prop_size)
-    counted = needs_scores and not isinstance(rule, Proportional)  # ranking or noisy rules
-    S = _structure(game, probs) if (counted or rule.has_floor) else None
-    des = _designation_pairs(game, probs, S) if needs_scores else None
+    prop_size = kernel.designation_is_share
+    needs_scores = kernel.designates and not prop_size
+    counted = needs_scores and kernel.uses_structure
+    shifted = game._shift is not None
+    S = _structure(game, probs) if (counted or rule.has_floor) and not shifted else None
+    if shifted:  # all-to-all misattribution: first-order passes (see _shift)
+        from ._shift import shift_pairs
+
+        des, alone_pairs = shift_pairs(game, probs)
+    else:
+        des = kernel.pairs(game, probs, S) if needs_scores else None
     for i in range(n):
         for j in range(n):
             if i == j:
@@ -573,19 +581,26 @@ def pair_payoffs_all(game: Any, profile: tuple[NDArray, ...]) -> list[list[NDArr
             elif des is not None:
                 u = u - game._L[i] * des[i][j]
             out[i][j] = u
-    if rule.has_floor and np.any(game._H != 0.0):
+    if rule.has_floor and np.any(game._H != 0.0) and shifted:
+        for i in range(n):
+            for j in range(n):
+                if j != i:
+                    out[i][j] = out[i][j] + game._H[i] * alone_pairs[i][j]
+    elif rule.has_floor and np.any(game._H != 0.0):
         tol = game.tie_tol
         for i in range(n):
             ci = S.plain[i]
-            alone_i = np.bincount(ci.action, weights=ci.weight * (ci.own <= rule.floor + tol),
-                                  minlength=shape[i])
+            alone_i = np.bincount(
+                ci.action, weights=ci.weight * (ci.own <= rule.floor + tol), minlength=shape[i]
+            )
             for j in range(n):
                 if j == i:
                     continue
                 if S.block_of[j] == S.block_of[i]:
                     ce = S.ext[(i, j)]
-                    al = _pair_from_ext(ce, (ce.own <= rule.floor + tol).astype(float),
-                                        shape[i], shape[j])
+                    al = _pair_from_ext(
+                        ce, (ce.own <= rule.floor + tol).astype(float), shape[i], shape[j]
+                    )
                 else:
                     al = np.repeat(alone_i[:, None], shape[j], axis=1)
                 out[i][j] = out[i][j] + game._H[i] * al
@@ -620,9 +635,13 @@ class _CountSym:
         self.kk = kk = min(k, N)
         self.c1 = _coeffs(N - 1, kk, k, ties, 0, 0)
         if N >= 2:  # rows: j above, tied, below the deviator
-            self.c2 = np.stack([_coeffs(N - 2, kk, k, ties, 1, 0),
-                                _coeffs(N - 2, kk, k, ties, 0, 1),
-                                _coeffs(N - 2, kk, k, ties, 0, 0)])
+            self.c2 = np.stack(
+                [
+                    _coeffs(N - 2, kk, k, ties, 1, 0),
+                    _coeffs(N - 2, kk, k, ties, 0, 1),
+                    _coeffs(N - 2, kk, k, ties, 0, 0),
+                ]
+            )
 
     def _terms(self, q: NDArray, M: int) -> NDArray:
         """``terms[a, m, t] = U_a^m T_a^t D_a^(M-m-t)`` (zero-padded where ``m + t > M``)."""
@@ -660,6 +679,15 @@ class _NoisySym:
             self.const = np.zeros(n)
             return
         x = grid.x
+        if 2 * n * len(x) > MAX_WORK_ENTRIES:  # F and K, (levels, grid nodes)
+            raise too_large(
+                "levels",
+                f"{n} levels",
+                2 * n * len(x),
+                MAX_WORK_ENTRIES,
+                f"entries of the levels x grid-nodes arrays ({len(x)} nodes)",
+                "use a coarser level grid or a larger noise",
+            )
         finite = np.isfinite(s)
         self.F = _flush(np.exp(grid.log_f(x[None, :], s[:, None])))  # (n, X)
         lk = grid.log_kernel(x[None, :].repeat(n, axis=0), np.where(finite, s, 0.0))
@@ -695,6 +723,15 @@ class SymmetricForms:
         rule = game._rule
         tol = game.tie_tol
         self.n = n = game._shape[0]
+        if 3 * n * n > MAX_WORK_ENTRIES:  # the (n, n) comparison and pair arrays
+            raise too_large(
+                "levels",
+                f"{n} levels",
+                3 * n * n,
+                MAX_WORK_ENTRIES,
+                "entries of the symmetric closed forms' levels x levels arrays",
+                "use a coarser level grid",
+            )
         self.own = np.array(game._own[0], dtype=float)
         self.L = float(game._L[0])
         self.R = float(game._R)
@@ -704,28 +741,17 @@ class SymmetricForms:
         )
         self.share = (
             _NoisySym("logit", 1.0, np.asarray(game._logX[0], dtype=float), None, N)
-            if game._need_share else None
+            if game._need_share
+            else None
         )
         self.fixed_share = float(game._fixed_share[0])
+        kernel = game._kernel
         self.des: Any = None
-        self.des_is_share = False
-        if isinstance(rule, NoTargeting):
-            pass
-        elif isinstance(rule, Proportional) and rule.basis == "size":
-            self.des_is_share = True
-        elif isinstance(rule, Proportional):
-            self.des = _NoisySym("logit", 1.0, _safe_log(s), None, N)
-        elif isinstance(rule, NoisyMostViolent):
-            self.des = _NoisySym(rule.kind, rule.noise, s, rule.floor, N)
-        else:
-            sa, sb = s[:, None], s[None, :]
-            live = s > rule.floor + tol
-            if isinstance(rule, MostViolent) and rule.margin > 0:
-                up = sb > sa - rule.margin + tol
-                self.des = _CountSym(up, np.zeros_like(up), live, 1, False, N)
-            else:  # MostViolent / TopK with split or random ties (the anonymous ones)
-                k = 1 if isinstance(rule, MostViolent) else rule.k
-                self.des = _CountSym(sb > sa + tol, np.abs(sb - sa) <= tol, live, k, True, N)
+        self.des_is_share = kernel.designates and kernel.designation_is_share
+        self.available = True
+        if kernel.designates and not kernel.designation_is_share:
+            self.des = kernel.symmetric(game, s, N)
+            self.available = self.des is not None
 
     def payoffs(self, q: NDArray) -> NDArray:
         out = self.own + self.alone_term

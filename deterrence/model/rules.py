@@ -36,17 +36,35 @@ kind)``                        with ``e_i`` i.i.d. Gumbel (``kind="logit"``, so 
 ``ties="split"`` and ``ties="random"`` give the same *expected* designation probabilities,
 hence the same game for risk-neutral organizations; they differ only in realised
 designations (one organization hit with the full penalty versus the pressure divided).
+``ties="all"`` designates every organization tied for the top (for the last slots of
+:class:`TopK`); ``"lowest"`` breaks ties by a published order (the organization listed first).
+
+How the oracles read a rule. Each rule class has one *kernel* in the rule table
+(:mod:`deterrence.model.kernels`): pure-profile designation probabilities from a score
+matrix, the mixed (first-order) and pair (second-order) oracles, the symmetric closed forms
+and the rule's checks against a model (a :class:`TopK` capacity above the number of
+organizations, a :class:`Priority` list that is not a permutation). The structured game,
+the dense table, the scenario loader (:data:`RULES`: ``[rule] type`` names) and the
+catalog's contest all go through it; no code elsewhere looks at a rule's type.
+
+Adding a rule = one class + one kernel: derive a frozen keyword-only dataclass from
+:class:`Rule` (give it a ``kind_name``; ``uses_scores = True`` if it reads scores), write
+its kernel (for a rule that designates by comparing scores, a
+:class:`~deterrence.model.kernels.CountingKernel` with a
+:class:`~deterrence.model.kernels.CountSpec` is all it takes) and call
+:func:`deterrence.model.kernels.register_rule`. See that module's docstring for a complete
+example, and ``tests/test_rule_extension.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import numpy as np
 
+from .._frozen import FrozenMapping
 from .._validation import check_choice, check_int, check_real
 from ..errors import DeterrenceError
 
@@ -61,7 +79,8 @@ __all__ = [
     "TopK",
 ]
 
-TIES = ("split", "random", "lowest")
+#: The one tie vocabulary of the ranking rules (and of ``catalog.most_violent_contest``).
+TIES = ("split", "random", "lowest", "all")
 KINDS = ("logit", "probit")
 BASES = ("size", "score")
 
@@ -81,7 +100,7 @@ def _check_weights(weights: Any) -> Mapping[str, float] | None:
         out[k] = check_real(f"weights[{k!r}]", w, low=0.0)
     if not out:
         raise DeterrenceError("weights={} is empty; expected at least one metric weight or None")
-    return MappingProxyType(out)
+    return FrozenMapping(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,7 +179,8 @@ class MostViolent(_ScoringRule):
     ties
         ``"split"`` (each of ``m`` tied organizations is designated with probability
         ``1/m``), ``"random"`` (one of them uniformly at random: the same expected payoffs
-        as ``"split"``) or ``"lowest"`` (the tied organization listed first).
+        as ``"split"``), ``"lowest"`` (the tied organization listed first) or ``"all"``
+        (every tied organization is designated).
     floor
         Nobody is designated unless the top score exceeds ``floor`` (and an organization
         scoring at most ``floor`` earns the model's carrot).
@@ -190,6 +210,7 @@ class MostViolent(_ScoringRule):
 
     @property
     def anonymous(self) -> bool:
+        """False with ``ties="lowest"`` (a name-based tie-break)."""
         return self.ties != "lowest"
 
     def describe(self) -> str:
@@ -231,9 +252,7 @@ class NoisyMostViolent(_ScoringRule):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        object.__setattr__(
-            self, "noise", check_real("noise", self.noise, low=0.0, low_open=True)
-        )
+        object.__setattr__(self, "noise", check_real("noise", self.noise, low=0.0, low_open=True))
         check_choice("kind", self.kind, KINDS)
         if self.floor is not None:
             object.__setattr__(self, "floor", check_real("floor", self.floor))
@@ -251,7 +270,9 @@ class TopK(_ScoringRule):
     """Designate the ``k`` highest scores above ``floor`` (enforcement capacity ``k``).
 
     When organizations tie for the last slots, ``ties="split"`` (or ``"random"``) shares the
-    remaining slots equally among them; ``"lowest"`` gives them in list order.
+    remaining slots equally among them; ``"lowest"`` gives them in list order; ``"all"``
+    designates every one of them. ``k`` may not exceed the number of organizations (checked
+    against the model).
 
     Examples
     --------

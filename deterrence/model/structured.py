@@ -34,8 +34,15 @@ others' violence. Organizations linked by the effective attribution matrix form 
 (:func:`~deterrence.model.attribution.attribution_blocks`); blocks are independent, and
 within a block the joint actions in the support are enumerated (for the deviator's own
 block, the others' joint support times the deviator's levels). Cost is the product of the
-block's support sizes: cheap for pairs of rivals, refused (:class:`GameTooLargeError`)
-above ``MAX_BLOCK_PROFILES`` joint actions.
+block's support sizes: cheap for pairs of rivals. All-to-all misattribution (uniform
+confusion, possibly with framing or rival pairs on top: ``M = a J + B`` with ``B``'s blocks
+small) is not enumerated: every score is shifted by the same ``a * sum(z)``, which leaves
+comparisons unchanged, so rules whose kernel is ``shift_invariant`` (the ranking rules,
+noisy attribution without a floor) are computed on the small blocks of ``B``, with an exact
+dynamic program for the floor (:mod:`deterrence.model._shift`). What is left — a rule that
+is not shift-invariant, or a general dense matrix, among many organizations — is refused
+(:class:`GameTooLargeError`, naming the block, the estimated work and the limit) before
+anything is allocated (the size policy of :mod:`deterrence.model._numerics`).
 
 Second order and symmetric games (:mod:`deterrence.model._second_order`). The logit
 solver's Jacobian needs every pair matrix (``i``'s payoff for each pair of levels of ``i``
@@ -47,68 +54,41 @@ game with independent scores, :meth:`TargetingGame.symmetric_payoffs` and
 forms in the shared strategy: multinomial sums for the ranking rules, one quadrature for
 noisy attribution, score-proportional enforcement and the Tullock share.
 
-Ties. Scores within ``tie_tol = 1e-9 * score scale`` of each other are tied (measured
-violence is not known to nine digits), and a score is above the floor only if it exceeds
-it by more than ``tie_tol``. The same rule is used by every path.
+Ties. Scores within ``tie_tol = model.tie_rtol * score scale`` of each other are tied
+(default ``TIE_RTOL = 1e-9``: measured violence is not known to nine digits), and a score
+is above the floor only if it exceeds it by more than ``tie_tol``. The same rule is used by
+every path (pure, mixed, pairs, symmetric, dense table) and every rule.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import log_ndtr, logsumexp
 
 from .._validation import check_int
 from ..errors import GameTooLargeError, InvalidProfileError, UnsupportedGameError
 from ..games.base import Game, as_mixed_profile
-from ._second_order import SymmetricForms, pair_payoffs_all
-from .rules import MostViolent, NoisyMostViolent, NoTargeting, Priority, Proportional, TopK
+from ._engines import _Cols, _Dist, _noisy_max
+from ._numerics import (
+    CHUNK,
+    DEFAULT_DENSE_LIMIT,
+    MAX_BLOCK_PROFILES,
+    MAX_WORK_ENTRIES,
+    TIE_RTOL,
+    too_large,
+)
+from ._second_order import SymmetricForms, designation_pairs_all, pair_payoffs_all
+from ._shift import Shift, shift_components
+from .kernels import kernel_for
 
-__all__ = ["DEFAULT_DENSE_LIMIT", "MAX_BLOCK_PROFILES", "TargetingGame"]
+__all__ = ["DEFAULT_DENSE_LIMIT", "MAX_BLOCK_PROFILES", "TIE_RTOL", "TargetingGame"]
 
-#: Default limit on the number of pure profiles of :meth:`TargetingGame.to_normal_form`.
-DEFAULT_DENSE_LIMIT = 4_000_000
-#: Largest number of joint actions enumerated within one attribution block.
-MAX_BLOCK_PROFILES = 2_000_000
-#: Relative tie tolerance on scores.
-TIE_RTOL = 1e-9
-#: Trapezoid spacing of the noisy-max integral, in units of the noise scale.
-_STEP = 0.25
-#: Largest number of (column x grid node) entries processed at once.
-_CHUNK = 4_000_000
-#: Exponent clip in the Gumbel CDF exp(-exp(-z)): exp(-exp(50)) == 0.0 in floating point.
-_ZCLIP = 50.0
-
-
-@dataclass
-class _Dist:
-    """Joint law of one attribution block's scores (members not deviating)."""
-
-    members: NDArray[np.intp]
-    probs: NDArray[np.float64]  # (R,)
-    scores: NDArray[np.float64]  # (R, m)
-
-
-@dataclass
-class _Cols:
-    """Deviation columns of one player: each own level times the joint support of the
-    other members of its block."""
-
-    player: int
-    block: int
-    pos: int  # position of the player among its block's members
-    action: NDArray[np.intp]  # (C,)
-    weight: NDArray[np.float64]  # (C,)
-    scores: NDArray[np.float64]  # (C, m) scores of the block's members
-
-    @property
-    def own(self) -> NDArray[np.float64]:
-        return self.scores[:, self.pos]
+_CHUNK = CHUNK
 
 
 class TargetingGame(Game):
@@ -142,12 +122,13 @@ class TargetingGame(Game):
         self._shape = tuple(len(g) for g in self._grids)
         self._own = model.own_payoffs()
         self._rule = model.rule
+        self._kernel = kernel = kernel_for(model.rule)
         self._L = np.asarray(model.penalty, dtype=float)
         self._H = np.asarray(model.carrot, dtype=float) if model.rule.has_floor else np.zeros(n)
         mk = model.market
         self._R = 0.0 if mk is None else float(mk.revenue)
         self._contest = mk is not None and mk.contest
-        prop_size = isinstance(model.rule, Proportional) and model.rule.basis == "size"
+        prop_size = kernel.designates and kernel.designation_is_share
         self._need_share = self._contest and (self._R > 0 or prop_size)
         if self._contest:
             base = np.broadcast_to(np.asarray(mk.base, dtype=float), (n,))
@@ -160,11 +141,17 @@ class TargetingGame(Game):
             self._fixed_share = np.asarray(mk.shares, dtype=float)
         else:  # revenue shares: the size weights without a market (unused with a contest)
             self._fixed_share = np.asarray(model.revenue) / np.sum(model.revenue)
-        self._uses_scores = model.rule.uses_scores and not (
-            isinstance(model.rule, Proportional) and model.rule.basis == "size"
-        )
+        self._uses_scores = model.rule.uses_scores and kernel.designates and not prop_size
         self._M = model.effective_attribution
+        off = self._M[~np.eye(n, dtype=bool)]
+        self._diag = np.diag(self._M).copy() if not np.any(off) else None
         self._blocks = model.blocks
+        # all-to-all misattribution: the common-shift route (None: enumerate the blocks)
+        self._shift = (
+            Shift.of(self._M)
+            if self._uses_scores and kernel.shift_invariant and len(self._blocks) < n
+            else None
+        )
         self._block_of = np.empty(n, dtype=np.intp)
         for b, mem in enumerate(self._blocks):
             self._block_of[list(mem)] = b
@@ -172,7 +159,7 @@ class TargetingGame(Game):
             model.raw_scores() if self._uses_scores else tuple(np.zeros(k) for k in self._shape)
         )
         colmax = np.array([float(z.max()) for z in self._z]) @ self._M
-        self.tie_tol = TIE_RTOL * max(1.0, float(np.max(np.abs(colmax))))
+        self.tie_tol = model.tie_rtol * max(1.0, float(np.max(np.abs(colmax))))
 
     # ------------------------------------------------------------------ Game interface
     @property
@@ -279,7 +266,8 @@ class TargetingGame(Game):
         (singleton attribution blocks); None otherwise (the generic oracle is used)."""
         if not self._symmetric or len(self._blocks) != self._n:
             return None
-        return SymmetricForms(self)
+        forms = SymmetricForms(self)
+        return forms if forms.available else None
 
     def _check_shared(self, q: ArrayLike) -> NDArray[np.float64]:
         if len(set(self._shape)) != 1:
@@ -356,18 +344,123 @@ class TargetingGame(Game):
         sum is the expected number of designations — the punishment actually delivered."""
         return self.breakdown(profile)["designation"]
 
+    # ------------------------------------------------------------------ who is designated
+    def designation_matrix(self, profile: Sequence[ArrayLike]) -> list[NDArray[np.float64]]:
+        """Who is designated, given each organization's own level.
+
+        ``out[i]`` has shape ``(shape[i], n_players)``; ``out[i][a, j]`` is the probability
+        that organization ``j`` is designated when ``i`` plays level ``a`` and every other
+        organization ``k`` plays ``profile[k]`` independently. Column ``i`` is ``i``'s own
+        designation probability (what :meth:`expected_designations` averages); the other
+        columns say who else is hit given ``i``'s level (a rival's destruction hands ``i``
+        market share). Row sums are the expected number of designations given ``a``: at
+        most one for single-designation rules (exactly one when the rule always designates
+        somebody), at most ``k`` for :class:`~deterrence.TopK`.
+
+        Computed from the second-order oracle: ``P(j des | i plays a) = sum_b p_j(b) P(j
+        des | j plays b, i plays a)`` (exact finite sums for the ranking rules, the same
+        quadrature as the deviation oracle for noisy ones); at a pure profile, directly
+        from the ``n * shape[i]`` deviation profiles.
+
+        Examples
+        --------
+        Two organizations with levels 0 and 1 under the most-violent rule (floor 0); the
+        other plays 1 with probability 1/2. At level 1, ``i`` is designated alone with
+        probability 1/2 and shares a tie with probability 1/2: ``1/2 + 1/4 = 3/4``; the
+        other is designated with probability ``1/4`` (the tie).
+
+        >>> import deterrence as dt
+        >>> g = dt.TargetingModel(n_orgs=2, levels=[0.0, 1.0]).game()
+        >>> g.designation_matrix([[0.5, 0.5], [0.5, 0.5]])[0].tolist()
+        [[0.0, 0.5], [0.75, 0.25]]
+        """
+        return self._designation_matrix(as_mixed_profile(self, profile))
+
+    def _designation_matrix(self, profile: Sequence[NDArray]) -> list[NDArray[np.float64]]:
+        """:meth:`designation_matrix` without input checks (for solvers' inner loops)."""
+        n = self._n
+        probs = [np.clip(np.asarray(q, dtype=float), 0.0, None) for q in profile]
+        kernel = self._kernel
+        if not kernel.designates:
+            return [np.zeros((k, n)) for k in self._shape]
+        if all(np.count_nonzero(q) == 1 for q in probs):
+            actions = [int(np.flatnonzero(q)[0]) for q in probs]
+            idx, slices = self._deviation_profiles(actions, list(range(n)))
+            des = self._pure_designation_rows(idx)
+            return [des[sl] for sl in slices]
+        players = list(range(n))
+        own = self._mixed_components(probs, players, share=kernel.designation_is_share)
+        pairs = designation_pairs_all(self, probs)
+        out = []
+        for i in players:
+            m = np.empty((self._shape[i], n))
+            m[:, i] = own["designation"][i]
+            for j in players:
+                if j != i:
+                    m[:, j] = probs[j] @ pairs[j][i]
+            out.append(m)
+        return out
+
+    def _pure_designation_rows(self, idx: NDArray[np.intp]) -> NDArray[np.float64]:
+        kernel = self._kernel
+        if not kernel.designates:
+            return np.zeros(idx.shape)
+        if kernel.designation_is_share:
+            share = self._pure_share(idx)
+            return np.broadcast_to(self._fixed_share, idx.shape).copy() if share is None else share
+        return np.asarray(kernel.pure(self, self.pure_scores(idx)), dtype=float)
+
+    def designation_probabilities_pure(self, profiles: ArrayLike) -> NDArray[np.float64]:
+        """Every organization's designation probability at each pure profile.
+
+        ``profiles``: action indices, shape ``(m, n_players)`` (or one profile, shape
+        ``(n_players,)``); returns shape ``(m, n_players)``.
+
+        Examples
+        --------
+        >>> import deterrence as dt
+        >>> g = dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0]).game()
+        >>> g.designation_probabilities_pure([[1, 1, 0], [0, 0, 0]]).tolist()
+        [[0.5, 0.5, 0.0], [0.0, 0.0, 0.0]]
+        """
+        idx = self._check_pure_profiles(profiles)
+        return self._pure_designation_rows(idx)
+
+    def _check_pure_profiles(self, profiles: ArrayLike) -> NDArray[np.intp]:
+        arr = np.asarray(profiles)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != self._n:
+            raise InvalidProfileError(
+                f"profiles has shape {np.shape(profiles)}; expected (m, {self._n}): one action "
+                "index per organization in each row"
+            )
+        if (
+            arr.size
+            and not np.issubdtype(arr.dtype, np.integer)
+            and (not np.issubdtype(arr.dtype, np.number) or np.any(arr != np.round(arr)))
+        ):
+            raise InvalidProfileError("profiles has non-integer entries; expected action indices")
+        idx = arr.astype(np.intp)
+        hi = np.asarray(self._shape)
+        bad = (idx < 0) | (idx >= hi[None, :])
+        if np.any(bad):
+            r, c = (int(x[0]) for x in np.nonzero(bad))
+            raise InvalidProfileError(
+                f"profiles[{r}, {c}]={idx[r, c]} is out of range; expected an action index in "
+                f"0..{self._shape[c] - 1}"
+            )
+        return idx
+
     # ------------------------------------------------------------------ components
     def _components(
         self, profile: Sequence[NDArray], players: Sequence[int]
     ) -> dict[str, list[NDArray]]:
         players = list(players)
         probs = [np.clip(np.asarray(q, dtype=float), 0.0, None) for q in profile]
-        rule = self._rule
         if all(np.count_nonzero(q) == 1 for q in probs):
             actions = [int(np.flatnonzero(q)[0]) for q in probs]
-            if isinstance(rule, MostViolent | TopK | Priority) or (
-                isinstance(rule, NoisyMostViolent) and rule.kind == "probit"
-            ):
+            if self._kernel.designates and self._kernel.pure_via_mixed:
                 # exact finite sums (ranking rules) or the same quadrature (probit) through
                 # the distribution engine, which is O(N * L) here; closed-form shares
                 comp = self._mixed_components(probs, players, share=False)
@@ -409,6 +502,8 @@ class TargetingGame(Game):
     def pure_scores(self, profiles: NDArray[np.intp]) -> NDArray[np.float64]:
         """Attributed scores at pure profiles, shape ``(P, N)`` for ``profiles`` ``(P, N)``."""
         z = np.stack([self._z[i][profiles[:, i]] for i in range(self._n)], axis=1)
+        if self._diag is not None:  # no misattribution: S_i = M_ii z_i (no matrix product)
+            return z * self._diag
         return z @ self._M
 
     def pure_components(self, profiles: ArrayLike) -> dict[str, NDArray[np.float64]]:
@@ -419,20 +514,22 @@ class TargetingGame(Game):
             idx = idx[None, :]
         n = self._n
         rule = self._rule
+        kernel = self._kernel
         tol = self.tie_tol
         share = self._pure_share(idx)
-        if isinstance(rule, NoTargeting):
+        if not kernel.designates:
             des = np.zeros(idx.shape)
             S = None
-        elif isinstance(rule, Proportional) and rule.basis == "size":
+        elif kernel.designation_is_share:
             des = (
-                share.copy() if share is not None
+                share.copy()
+                if share is not None
                 else np.broadcast_to(self._fixed_share, idx.shape).copy()
             )
             S = None
         else:
             S = self.pure_scores(idx)
-            des = self._pure_designation(S)
+            des = np.asarray(kernel.pure(self, S), dtype=float)
         if share is None:
             share = np.broadcast_to(self._fixed_share, idx.shape)
         if rule.has_floor:
@@ -442,90 +539,27 @@ class TargetingGame(Game):
         else:
             alone = np.zeros(idx.shape)
         own = np.stack([self._own[i][idx[:, i]] for i in range(n)], axis=1)
-        payoff = own + self._R * share - self._L * des + self._H * alone
-        return {"share": np.asarray(share, dtype=float), "designation": des, "alone": alone,
-                "payoff": payoff}
+        payoff = own + self._R * share if self._R != 0.0 else own
+        payoff = payoff - self._L * des
+        if np.any(self._H != 0.0):
+            payoff += self._H * alone
+        return {
+            "share": np.asarray(share, dtype=float),
+            "designation": des,
+            "alone": alone,
+            "payoff": payoff,
+        }
 
     def _pure_share(self, idx: NDArray[np.intp]) -> NDArray | None:
         if not self._contest:
             return None
         lx = np.stack([self._logX[i][idx[:, i]] for i in range(self._n)], axis=1)
         e = np.exp(lx - lx.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-
-    def _pure_designation(self, S: NDArray) -> NDArray:
-        rule = self._rule
-        tol = self.tie_tol
-        P = S.shape[0]
-        if isinstance(rule, NoisyMostViolent):
-            return _pure_noisy(S, rule, tol)
-        if isinstance(rule, Proportional):  # basis == "score"
-            tot = S.sum(axis=1, keepdims=True)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                out = np.where(S > 0, S / np.where(tot > 0, tot, 1.0), 0.0)
-            return out
-        above_floor = rule.floor + tol < S
-        if isinstance(rule, Priority):
-            out = np.zeros_like(S)
-            blocked = np.zeros(P, dtype=bool)
-            for i in rule.order:
-                hit = above_floor[:, i] & ~blocked
-                out[hit, i] = 1.0
-                blocked |= above_floor[:, i]
-            return out
-        if isinstance(rule, MostViolent):
-            return self._pure_most_violent(S, rule, above_floor)
-        return self._pure_ranking(S, rule.k, rule.ties, above_floor)
-
-    def _pure_most_violent(self, S: NDArray, rule: MostViolent, above_floor: NDArray) -> NDArray:
-        """The top-1 rule in O(P * N): only organizations within ``tol`` of the top can be
-        designated. Rows where scores come within ``2 * tol`` of the top without being tied
-        with it (where the i-centred tie sets could differ) use the pairwise definition."""
-        tol = self.tie_tol
-        top = S.max(axis=1, keepdims=True)
-        cand = S + tol >= top
-        near = top - 2 * tol <= S
-        clean = np.all(cand == near, axis=1)
-        out = np.zeros_like(S)
-        if rule.margin > tol:
-            second = np.partition(S, -2, axis=1)[:, -2:-1] if S.shape[1] > 1 else top - np.inf
-            first = np.argmax(S, axis=1)
-            ok = (second[:, 0] <= top[:, 0] - rule.margin + tol) & clean
-            rows = np.flatnonzero(ok)
-            out[rows, first[rows]] = 1.0
-        elif rule.ties == "lowest":
-            first = np.argmax(cand, axis=1)
-            out[np.arange(S.shape[0]), first] = 1.0
-        else:
-            out = cand / cand.sum(axis=1, keepdims=True)
-        out *= above_floor
-        dirty = np.flatnonzero(~clean)
-        if dirty.size:
-            out[dirty] = self._pure_ranking(
-                S[dirty], 1, rule.ties, above_floor[dirty], margin=rule.margin
-            )
-        return out
-
-    def _pure_ranking(
-        self, S: NDArray, k: int, ties: str, above_floor: NDArray, margin: float = 0.0
-    ) -> NDArray:
-        """Rank rules by the i-centred definition (pairwise comparisons, O(P * N^2))."""
-        tol = self.tie_tol
-        n = S.shape[1]
-        d = S[:, None, :] - S[:, :, None]  # d[p, i, j] = S_j - S_i
-        offdiag = ~np.eye(n, dtype=bool)
-        above = (d > tol) & offdiag
-        tied = (np.abs(d) <= tol) & offdiag
-        if margin > 0:
-            ok = ~np.any((d > -margin + tol) & offdiag, axis=2)
-            return (ok & above_floor).astype(float)
-        if ties == "lowest":
-            lower = np.tril(np.ones((n, n), dtype=bool), -1)  # lower[i, j] = j < i
-            m = (above | (tied & lower)).sum(axis=2)
-            return ((m < k) & above_floor).astype(float)
-        m = above.sum(axis=2)
-        t = tied.sum(axis=2)
-        return np.where((m < k) & above_floor, np.minimum(1.0, (k - m) / (t + 1.0)), 0.0)
+        # the sum in organization order, as the dense table's fast path adds it
+        tot = e[:, 0].copy()
+        for j in range(1, self._n):
+            tot += e[:, j]
+        return e / tot[:, None]
 
     # -- mixed -----------------------------------------------------------------------
     def _mixed_components(
@@ -543,50 +577,86 @@ class TargetingGame(Game):
                 for s in [np.flatnonzero(probs[j])]
             ]
             cols = [
-                _Cols(i, i, 0, np.arange(self._shape[i]), np.ones(self._shape[i]),
-                      self._logX[i][:, None])
+                _Cols(
+                    i,
+                    i,
+                    0,
+                    np.arange(self._shape[i]),
+                    np.ones(self._shape[i]),
+                    self._logX[i][:, None],
+                )
                 for i in players
             ]
             out["share"] = _noisy_max("logit", 1.0, dists, cols, self._shape, None)
         else:
             out["share"] = [np.full(self._shape[i], self._fixed_share[i]) for i in players]
+        kernel = self._kernel
         zeros = [np.zeros(self._shape[i]) for i in players]
-        if isinstance(rule, NoTargeting):
+        if not kernel.designates:
             out["designation"] = zeros
             out["alone"] = [z.copy() for z in zeros]
             return out
-        if isinstance(rule, Proportional) and rule.basis == "size":
+        if kernel.designation_is_share:
             out["designation"] = [s.copy() for s in out["share"]]
             out["alone"] = zeros
             return out
+        if self._shift is not None:
+            comp = shift_components(self, probs, players)
+            out["designation"], out["alone"] = comp["designation"], comp["alone"]
+            return out
+        self._check_blocks(probs)
         dists = [self._block_dist(b, probs) for b in range(len(self._blocks))]
         cols = [self._columns(i, probs) for i in players]
         tol = self.tie_tol
-        if isinstance(rule, NoisyMostViolent):
-            out["designation"] = _noisy_max(
-                rule.kind, rule.noise, dists, cols, self._shape, rule.floor
-            )
-        elif isinstance(rule, Proportional):
-            ldists = [_Dist(d.members, d.probs, _safe_log(d.scores)) for d in dists]
-            lcols = [_Cols(c.player, c.block, c.pos, c.action, c.weight, _safe_log(c.scores))
-                     for c in cols]
-            out["designation"] = _noisy_max("logit", 1.0, ldists, lcols, self._shape, None)
-        elif isinstance(rule, Priority):
-            out["designation"] = _priority(rule, dists, cols, self._shape, tol)
-        elif isinstance(rule, MostViolent) and rule.margin > 0:
-            out["designation"] = _margin(rule, dists, cols, self._shape, tol)
-        else:
-            k = 1 if isinstance(rule, MostViolent) else rule.k
-            out["designation"] = _ranking(k, rule.ties, rule.floor, dists, cols, self._shape, tol)
+        out["designation"] = kernel.mixed(self, dists, cols)
         if rule.has_floor:
             out["alone"] = [
-                np.bincount(c.action, weights=c.weight * (c.own <= rule.floor + tol),
-                            minlength=self._shape[c.player])
+                np.bincount(
+                    c.action,
+                    weights=c.weight * (c.own <= rule.floor + tol),
+                    minlength=self._shape[c.player],
+                )
                 for c in cols
             ]
         else:
             out["alone"] = zeros
         return out
+
+    def _check_blocks(self, probs: Sequence[NDArray], *, pairs: bool = False) -> None:
+        """The size policy for enumerated attribution blocks: estimate the largest working
+        array of one oracle call (every deviation column against every joint action of each
+        block of two or more) and refuse before allocating anything."""
+        sizes = [int(np.count_nonzero(q)) for q in probs]
+        cols = 0
+        for i in range(self._n):
+            mates = [j for j in self._blocks[self._block_of[i]] if j != i]
+            cols += self._shape[i] * math.prod(sizes[j] for j in mates)
+        if pairs:
+            cols *= max(self._shape)
+        for mem in self._blocks:
+            if len(mem) < 2:
+                continue
+            rows = math.prod(sizes[j] for j in mem)
+            work = rows * len(mem) * max(cols, rows)
+            if work > MAX_WORK_ENTRIES:
+                names = ", ".join(self.model.names[i] for i in mem)
+                why = (
+                    f"the rule {type(self._rule).__name__} is not shift-invariant (the "
+                    "all-to-all route computes MostViolent, TopK and NoisyMostViolent without "
+                    "a floor)"
+                    if Shift.of(self._M) is not None and self._uses_scores
+                    else "a general attribution matrix among these organizations is "
+                    "enumerated joint action by joint action"
+                )
+                raise too_large(
+                    "attribution block",
+                    f"{{{names}}} ({len(mem)} organizations, {rows} joint actions in the support)",
+                    work,
+                    MAX_WORK_ENTRIES,
+                    "float entries of working arrays",
+                    f"{why}; use smaller supports, a coarser grid or an attribution matrix "
+                    "with smaller blocks",
+                )
 
     def _joint(self, members: Sequence[int], supports: list[NDArray]) -> NDArray[np.intp]:
         sizes = [len(s) for s in supports]
@@ -625,9 +695,11 @@ class TargetingGame(Game):
         pos = members.index(i)
         supports = [np.arange(L) if j == i else np.flatnonzero(probs[j]) for j in members]
         joint = self._joint(members, supports)
-        w = np.prod(
-            [probs[j][joint[:, k]] for k, j in enumerate(members) if j != i], axis=0
-        ) if len(members) > 1 else np.ones(len(joint))
+        w = (
+            np.prod([probs[j][joint[:, k]] for k, j in enumerate(members) if j != i], axis=0)
+            if len(members) > 1
+            else np.ones(len(joint))
+        )
         return _Cols(i, b, pos, joint[:, pos], w, self._block_scores(members, joint))
 
     # ------------------------------------------------------------------ dense table
@@ -635,10 +707,24 @@ class TargetingGame(Game):
         """The dense :class:`~deterrence.NormalFormGame`, built vectorised (in chunks of
         profiles) from the exact pure-profile formulas.
 
+        Common cases (no misattribution; no targeting, size-proportional enforcement or the
+        most-violent rule) take a fast path that builds whole boxes of profiles at once,
+        organization by organization (no per-profile index matrix); it computes the same
+        floating-point operations as :meth:`pure_components`, so the tables are bitwise
+        equal.
+
         Raises
         ------
         GameTooLargeError
-            If the game has more than ``max_profiles`` pure profiles.
+            If the game has more than ``max_profiles`` pure profiles, or the table would
+            hold more than ``4 * MAX_WORK_ENTRIES`` floats.
+
+        Examples
+        --------
+        >>> import deterrence as dt
+        >>> nf = dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], penalty=2.0).game()
+        >>> nf.to_normal_form().payoffs[:, 1, 1, 0].tolist()
+        [0.0, 0.0, 0.0]
         """
         from ..games.normal_form import NormalFormGame
 
@@ -651,12 +737,24 @@ class TargetingGame(Game):
                 "(deviation_payoffs, dynamics, logit/symmetric solvers) or a coarser grid"
             )
         n = self._n
-        out = np.empty((n, total))
-        chunk = max(1, _CHUNK // max(1, n * n))
-        for start in range(0, total, chunk):
-            flat = np.arange(start, min(total, start + chunk))
-            idx = np.stack(np.unravel_index(flat, self._shape), axis=1)
-            out[:, start : start + len(flat)] = self.pure_components(idx)["payoff"].T
+        if n * total > 4 * MAX_WORK_ENTRIES:
+            raise too_large(
+                "shape",
+                " x ".join(map(str, self._shape)),
+                n * total,
+                4 * MAX_WORK_ENTRIES,
+                "floats in the dense payoff table",
+                "use the structured oracle (deviation_payoffs, dynamics, logit/symmetric "
+                "solvers) or a coarser grid",
+            )
+        out = self._dense_fast()
+        if out is None:
+            out = np.empty((n, total))
+            chunk = max(1, _CHUNK // max(1, n * n))
+            for start in range(0, total, chunk):
+                flat = np.arange(start, min(total, start + chunk))
+                idx = np.stack(np.unravel_index(flat, self._shape), axis=1)
+                out[:, start : start + len(flat)] = self.pure_components(idx)["payoff"].T
         return NormalFormGame(
             out.reshape((n, *self._shape)),
             player_names=self.player_names,
@@ -664,349 +762,131 @@ class TargetingGame(Game):
             title=self.model.title or "targeting game",
         )
 
+    def _dense_fast(self) -> NDArray[np.float64] | None:
+        """The ``(n, n_profiles)`` payoff table by boxes of profiles, organization-major, or
+        None when the fast path does not apply (see :meth:`to_normal_form`)."""
+        from .kernels import MostViolentKernel, NoTargetingKernel
 
-# ============================================================================ helpers
-def _safe_log(x: NDArray) -> NDArray:
-    with np.errstate(divide="ignore"):
-        return np.log(np.maximum(x, 0.0))
+        kernel = self._kernel
+        rule = self._rule
+        top = type(kernel) is MostViolentKernel
+        if not (type(kernel) is NoTargetingKernel or kernel.designation_is_share or top):
+            return None
+        needs_s = top or rule.has_floor
+        if needs_s and self._diag is None:
+            return None
+        n, shape = self._n, self._shape
+        total = self.n_profiles
+        # split the axes: an inner box (the last axes) of at most `target` profiles, and
+        # runs of consecutive outer indices
+        target = max(1, _CHUNK // (4 * n))
+        k = n
+        while k > 0 and math.prod(shape[k - 1 :]) <= target:
+            k -= 1
+        inner = math.prod(shape[k:])
+        n_outer = math.prod(shape[:k])
+        run = max(1, target // inner)
+        inner_idx = (
+            np.stack(np.unravel_index(np.arange(inner), shape[k:]), axis=1)
+            if k < n
+            else np.zeros((1, 0), dtype=np.intp)
+        )
+        tol = self.tie_tol
+        out = np.empty((n, total))
+        L, H, R = self._L, self._H, self._R
+        any_h = bool(np.any(H != 0.0))
+        for o0 in range(0, n_outer, run):
+            o1 = min(n_outer, o0 + run)
+            g = o1 - o0
+            outer_idx = (
+                np.stack(np.unravel_index(np.arange(o0, o1), shape[:k]), axis=1)
+                if k
+                else np.zeros((1, 0), dtype=np.intp)
+            )
 
+            def col(values: NDArray, i: int, g: int = g, outer_idx: NDArray = outer_idx):
+                if i < k:
+                    return np.repeat(values[outer_idx[:, i]], inner)
+                return np.tile(values[inner_idx[:, i - k]], g)
 
-def _aggregate(cols: _Cols, values: NDArray, n_actions: int) -> NDArray:
-    return np.bincount(cols.action, weights=cols.weight * values, minlength=n_actions)
+            sl = slice(o0 * inner, o1 * inner)
+            share = None
+            if self._contest:
+                lx = [col(self._logX[i], i) for i in range(n)]
+                mx = lx[0].copy()
+                for j in range(1, n):
+                    np.maximum(mx, lx[j], out=mx)
+                e = [np.exp(x - mx) for x in lx]
+                tot = e[0].copy()
+                for j in range(1, n):
+                    tot += e[j]
+                share = [x / tot for x in e]
+            S = [col(self._z[i], i) * self._diag[i] for i in range(n)] if needs_s else None
+            if top:
+                des = self._dense_top(S, tol)
+            elif kernel.designation_is_share:
+                des = (
+                    share
+                    if share is not None
+                    else [np.full(g * inner, f) for f in self._fixed_share]
+                )
+            else:
+                des = None
+            for i in range(n):
+                pay = col(self._own[i], i)
+                if R != 0.0:
+                    sh = share[i] if share is not None else self._fixed_share[i]
+                    pay = pay + R * sh
+                pay = pay - L[i] * (des[i] if des is not None else 0.0)
+                if any_h:
+                    alone = (rule.floor + tol >= S[i]).astype(float) if rule.has_floor else 0.0
+                    pay += H[i] * alone
+                out[i, sl] = pay
+        return out
 
-
-def _stack_columns(cols_list: list[_Cols]) -> tuple[NDArray, NDArray, NDArray, list[slice]]:
-    """All players' deviation columns together: own score, player and block of each."""
-    s = np.concatenate([c.own for c in cols_list])
-    player = np.concatenate([np.full(len(c.action), c.player) for c in cols_list])
-    block = np.concatenate([np.full(len(c.action), c.block) for c in cols_list])
-    slices, start = [], 0
-    for c in cols_list:
-        slices.append(slice(start, start + len(c.action)))
-        start += len(c.action)
-    return s, player, block, slices
-
-
-def _split(cols_list: list[_Cols], values: NDArray, slices: list[slice], shape: Sequence[int]):
-    return [
-        _aggregate(c, values[sl], shape[c.player])
-        for c, sl in zip(cols_list, slices, strict=True)
-    ]
-
-
-def _ranking(
-    k: int, ties: str, floor: float, dists: list[_Dist], cols_list: list[_Cols],
-    shape: Sequence[int], tol: float,
-) -> list[NDArray]:
-    """Expected designation probability under a rank rule (the top ``k`` above ``floor``),
-    by the Poisson-binomial recursion over blocks on (number above, number tied), for
-    every deviation column of every player at once."""
-    s_all, player_all, block_all, slices = _stack_columns(cols_list)
-    res = np.zeros(s_all.shape[0])
-    live = np.flatnonzero(s_all > floor + tol)
-    lowest = ties == "lowest"
-    if live.size:
-        s = s_all[live]
-        player = player_all[live]
-        block = block_all[live]
-        # the deviator's own block: deterministic counts given the column
-        m0 = np.zeros(live.size, dtype=np.intp)
-        t0 = np.zeros(live.size, dtype=np.intp)
-        for c, sl in zip(cols_list, slices, strict=True):
-            members = dists[c.block].members
-            if len(members) == 1:
-                continue
-            sel = (live >= sl.start) & (live < sl.stop)
-            rows = live[sel] - sl.start
-            for q, j in enumerate(members):
-                if q == c.pos:
-                    continue
-                sj = c.scores[rows, q]
-                up = sj > s[sel] + tol
-                eq = np.abs(sj - s[sel]) <= tol
-                if lowest:  # ties go to the organization listed first
-                    if j < c.player:
-                        up = up | eq
-                    eq = np.zeros_like(eq)
-                m0[sel] += up
-                t0[sel] += eq
-        # other blocks: singletons as (above, tied, below) rows, larger blocks as factors
-        single = [b for b, d in enumerate(dists) if len(d.members) == 1]
-        up = np.empty((len(single), live.size))
-        eq = np.empty((len(single), live.size))
-        dn = np.empty((len(single), live.size))
-        for r, b in enumerate(single):
-            up[r], eq[r], dn[r] = _singleton_counts(dists[b], s, tol)
-            mine = block == b
-            up[r, mine] = 0.0
-            eq[r, mine] = 0.0
-            dn[r, mine] = 1.0
-            if lowest:  # a tie is lost to a member listed before the deviator, won after
-                before = int(dists[b].members[0]) < player
-                up[r] += np.where(before, eq[r], 0.0)
-                dn[r] += np.where(before, 0.0, eq[r])
-                eq[r] = 0.0
-        factors = []
-        t_cap = t0 + (eq > 0).sum(axis=0)
-        for b, d in enumerate(dists):
-            if len(d.members) == 1:
-                continue
-            f = _block_counts(d, s, player, tol, lowest)
-            mine = block == b
-            f[mine] = 0.0
-            f[mine, 0, 0] = 1.0
-            factors.append(f)
-            if f.shape[2] > 1:  # the largest number of ties this block can add, per column
-                possible = f.sum(axis=1) > 0  # (C, dt)
-                t_cap += np.max(np.where(possible, np.arange(f.shape[2]), 0), axis=1)
-        T = int(t_cap.max(initial=0))
-        state = np.zeros((live.size, k, T + 1))
-        ok = np.flatnonzero(m0 < k)
-        state[ok, m0[ok], t0[ok]] = 1.0
-        if k == 1 and T == 0:
-            state[:, 0, 0] *= np.prod(dn, axis=0)
+    def _dense_top(self, S: list[NDArray], tol: float) -> list[NDArray]:
+        """The most-violent rule at a box of pure profiles, organization-major: the same
+        operations as :func:`~deterrence.model._engines._pure_top` (bitwise equal)."""
+        r = self._rule
+        n = len(S)
+        top = S[0].copy()
+        for j in range(1, n):
+            np.maximum(top, S[j], out=top)
+        cand = [x + tol >= top for x in S]
+        near = [top - 2 * tol <= x for x in S]
+        clean = np.ones(top.shape, dtype=bool)
+        for c, m in zip(cand, near, strict=True):
+            clean &= c == m
+        live = [r.floor + tol < x for x in S]
+        if r.margin > tol:
+            second = np.full(top.shape, -np.inf)
+            first = np.full(top.shape, -1)
+            best = np.full(top.shape, -np.inf)
+            for x in S:
+                second = np.maximum(second, np.minimum(best, x))
+                best = np.maximum(best, x)
+            for j in range(n - 1, -1, -1):  # argmax: the first index of the top
+                first = np.where(S[j] == top, j, first)
+            if n == 1:
+                second = top - np.inf
+            ok = (second <= top - r.margin + tol) & clean
+            des = [((first == j) & ok).astype(float) for j in range(n)]
+        elif r.ties == "lowest":
+            first = np.full(top.shape, n)
+            for j in range(n - 1, -1, -1):
+                first = np.where(cand[j], j, first)
+            des = [(first == j).astype(float) for j in range(n)]
+        elif r.ties == "all":
+            des = [c.astype(float) for c in cand]
         else:
-            for r in range(len(single)):
-                new = state * dn[r][:, None, None]
-                if k > 1:
-                    new[:, 1:, :] += state[:, :-1, :] * up[r][:, None, None]
-                if T > 0:
-                    new[:, :, 1:] += state[:, :, :-1] * eq[r][:, None, None]
-                state = new
-        for f in factors:
-            new = np.zeros_like(state)
-            for dm in range(min(f.shape[1], k)):
-                for dt in range(min(f.shape[2], T + 1)):
-                    w = f[:, dm, dt]
-                    if w.any():
-                        new[:, dm:, dt:] += w[:, None, None] * state[:, : k - dm, : T + 1 - dt]
-            state = new
-        phi = np.minimum(1.0, (k - np.arange(k)[:, None]) / (np.arange(T + 1)[None, :] + 1.0))
-        res[live] = np.einsum("cmt,mt->c", state, phi)
-    return _split(cols_list, res, slices, shape)
-
-
-def _singleton_counts(d: _Dist, s: NDArray, tol: float) -> tuple[NDArray, NDArray, NDArray]:
-    """Probabilities that a one-member block scores above, within ``tol`` of, and below
-    each threshold in ``s`` (from its score CDF)."""
-    vals = d.scores[:, 0]
-    order = np.argsort(vals, kind="stable")
-    v = vals[order]
-    cum = np.concatenate([[0.0], np.cumsum(d.probs[order])])
-    below = cum[np.searchsorted(v, s - tol, side="left")]
-    le = cum[np.searchsorted(v, s + tol, side="right")]
-    return cum[-1] - le, le - below, below
-
-
-def _block_counts(
-    d: _Dist, s: NDArray, player: NDArray, tol: float, lowest: bool
-) -> NDArray:
-    """``out[c, dm, dt]``: probability that ``dm`` members of a block of two or more score above
-    ``s[c]`` and ``dt`` are tied with it (with ``lowest``, a tie with a member listed
-    before column ``c``'s player counts as above, one with a member after as below)."""
-    m = d.scores.shape[1]
-    C = s.shape[0]
-    diff = d.scores[None, :, :] - s[:, None, None]  # (C, R, m)
-    up = diff > tol
-    eq = np.abs(diff) <= tol
-    if lowest:
-        before = d.members[None, None, :] < player[:, None, None]
-        up = up | (eq & before)
-        eq = np.zeros_like(eq)
-    nu = up.sum(axis=2)
-    ne = eq.sum(axis=2)
-    out = np.zeros((C, m + 1, 1 if lowest else m + 1))
-    for a in range(m + 1):
-        for t in range(out.shape[2]):
-            out[:, a, t] = ((nu == a) & (ne == t)) @ d.probs
-    return out
-
-
-def _block_max_cdf(d: _Dist, x: NDArray) -> NDArray:
-    """``P(max member score <= x)`` for each threshold in ``x``."""
-    mx = d.scores.max(axis=1)
-    order = np.argsort(mx, kind="stable")
-    cum = np.concatenate([[0.0], np.cumsum(d.probs[order])])
-    return cum[np.searchsorted(mx[order], x, side="right")]
-
-
-def _margin(
-    rule: MostViolent, dists: list[_Dist], cols_list: list[_Cols], shape: Sequence[int],
-    tol: float,
-) -> list[NDArray]:
-    """Designated only when beating every other score by ``margin``: a product of CDFs."""
-    s, _, block, slices = _stack_columns(cols_list)
-    thr = s - rule.margin + tol
-    p = (s > rule.floor + tol).astype(float)
-    for c, sl in zip(cols_list, slices, strict=True):
-        others = [q for q in range(c.scores.shape[1]) if q != c.pos]
-        if others:
-            p[sl] *= np.all(c.scores[:, others] <= thr[sl, None], axis=1)
-    for b, d in enumerate(dists):
-        p *= np.where(block == b, 1.0, _block_max_cdf(d, thr))
-    return _split(cols_list, p, slices, shape)
-
-
-def _priority(
-    rule: Priority, dists: list[_Dist], cols_list: list[_Cols], shape: Sequence[int],
-    tol: float,
-) -> list[NDArray]:
-    """The first organization of the list above the floor: products of the probabilities
-    that every organization listed before the deviator stays at most at the floor."""
-    n = len(rule.order)
-    rank = np.empty(n, dtype=np.intp)
-    rank[list(rule.order)] = np.arange(n)
-    f = rule.floor + tol
-    # clear[b, i]: probability that every member of block b listed before i is <= floor
-    clear = np.ones((len(dists), n))
-    for b, d in enumerate(dists):
-        before = rank[d.members][:, None] < rank[None, :]  # (m, n)
-        ok = d.scores[:, :, None] <= f  # (R, m, 1)
-        clear[b] = d.probs @ np.all(ok | ~before[None, :, :], axis=1)
-    out = []
-    for c in cols_list:
-        i = c.player
-        p = (c.own > f).astype(float)
-        members = dists[c.block].members
-        for q, j in enumerate(members):
-            if q != c.pos and rank[j] < rank[i]:
-                p = p * (c.scores[:, q] <= f)
-        others = np.prod(np.delete(clear[:, i], c.block))
-        out.append(_aggregate(c, p * others, shape[i]))
-    return out
-
-
-def _noisy_max(
-    kind: str, sigma: float, dists: list[_Dist], cols_list: list[_Cols], shape: Sequence[int],
-    floor: float | None,
-) -> list[NDArray]:
-    """Expected probability that each deviation column has the highest noisy score.
-
-    Scores may be ``-inf`` (an option that never wins, and never blocks). See the module
-    docstring for the integral and its accuracy.
-    """
-    finite = [d.scores[np.isfinite(d.scores)] for d in dists]
-    finite += [c.scores[np.isfinite(c.scores)] for c in cols_list]
-    if floor is not None:
-        finite.append(np.array([floor]))
-    allf = np.concatenate([f.ravel() for f in finite]) if finite else np.empty(0)
-    if allf.size == 0:
-        return [np.zeros(shape[c.player]) for c in cols_list]
-    lo, hi = float(allf.min()), float(allf.max())
-    if kind == "probit":
-        a, b = lo - 9.0 * sigma, hi + 9.0 * sigma
-    else:
-        # Gumbel kernel g(z) = exp(-z - exp(-z)): below z = -4 it is under 1e-22. Above the
-        # top score the integrand g (1 - G) decays like exp(-2 (x - hi) / sigma), so the
-        # grid can stop 20 noise scales above it (error below N exp(-40)).
-        a, b = lo - 4.0 * sigma, hi + 20.0 * sigma
-    h = _STEP * sigma
-    n_nodes = int(np.ceil((b - a) / h)) + 1
-    x = a + h * np.arange(n_nodes)
-
-    def log_f(vals: NDArray) -> NDArray:
-        """log F((x - v) / sigma) for values ``vals`` (any shape) -> shape (*vals, n_nodes)."""
-        v = np.asarray(vals)[..., None]
-        with np.errstate(invalid="ignore"):
-            z = (x - v) / sigma
-        z = np.where(np.isneginf(v), np.inf, z)
-        if kind == "probit":
-            return log_ndtr(z)
-        return -np.exp(np.minimum(-z, _ZCLIP))
-
-    # log of E[prod_{j in block} F] for every block, on the grid
-    logH = np.empty((len(dists), n_nodes))
-    single = [bi for bi, d in enumerate(dists) if d.scores.shape[1] == 1]
-    if single:
-        width = max(len(dists[bi].probs) for bi in single)
-        vals = np.full((len(single), width), -np.inf)  # padding: never blocks, weight 0
-        pr = np.zeros((len(single), width))
-        for r, bi in enumerate(single):
-            vals[r, : len(dists[bi].probs)] = dists[bi].scores[:, 0]
-            pr[r, : len(dists[bi].probs)] = dists[bi].probs
-        step = max(1, _CHUNK // (width * n_nodes))
-        for r0 in range(0, len(single), step):
-            rs = slice(r0, r0 + step)
-            H = np.einsum("bl,bln->bn", pr[rs], np.exp(log_f(vals[rs])))
-            with np.errstate(divide="ignore"):
-                logH[single[rs]] = np.log(H)
-    for bi, d in enumerate(dists):
-        if d.scores.shape[1] == 1:
-            continue
-        acc = log_f(d.scores).sum(axis=1)  # (R, n_nodes)
-        with np.errstate(divide="ignore"):
-            logH[bi] = logsumexp(acc + np.log(d.probs)[:, None], axis=0)
-    base = log_f(np.array(floor)) if floor is not None else np.zeros(n_nodes)
-    prefix = np.vstack([np.zeros(n_nodes), np.cumsum(logH, axis=0)])
-    suffix = np.vstack([np.cumsum(logH[::-1], axis=0)[::-1], np.zeros(n_nodes)])
-    loo = prefix[:-1] + suffix[1:] + base  # leave-one-block-out, no subtraction
-    # every deviation column at once: own score, block, other members of the own block
-    s_all, _, block_all, slices = _stack_columns(cols_list)
-    width = max(c.scores.shape[1] for c in cols_list) - 1
-    others = np.full((s_all.size, width), -np.inf)
-    if width:
-        for c, sl in zip(cols_list, slices, strict=True):
-            rest = [q for q in range(c.scores.shape[1]) if q != c.pos]
-            others[sl, : len(rest)] = c.scores[:, rest]
-    # each column's integrand is negligible outside a window around its own score
-    # (kernel tails below exp(-37)), so integrate over that band of the grid only
-    left, right = (9.0, 9.0) if kind == "probit" else (4.0, 38.0)
-    band = min(n_nodes, int(np.ceil((left + right) / _STEP)) + 2)
-    res = np.zeros(s_all.size)
-    fin = np.flatnonzero(np.isfinite(s_all))
-    step = max(1, _CHUNK // (band * max(1, width)))
-    offs = np.arange(band)
-    decay = np.exp(-_STEP * offs)  # the grid is uniform: exp(-z) along a band is geometric
-    for c0 in range(0, fin.size, step):
-        rows = fin[c0 : c0 + step]
-        first = np.floor((s_all[rows] - left * sigma - a) / h).astype(np.intp)
-        first = np.clip(first, 0, n_nodes - band)
-        nodes = first[:, None] + offs[None, :]  # (rows, band)
-        lg = loo[block_all[rows][:, None], nodes]
-        if width:
-            xs = x[nodes]
-            v = others[rows][:, :, None]
-            with np.errstate(invalid="ignore"):
-                zo = (xs[:, None, :] - v) / sigma
-            zo = np.where(np.isneginf(v), np.inf, zo)
-            lo_f = log_ndtr(zo) if kind == "probit" else -np.exp(np.minimum(-zo, _ZCLIP))
-            lg = lg + lo_f.sum(axis=1)
-        phi = (a + first * h - s_all[rows]) / sigma  # z at the first node of each band
-        if kind == "probit":
-            z = phi[:, None] + _STEP * offs[None, :]
-            logk = -0.5 * z * z - 0.5 * np.log(2 * np.pi) - np.log(sigma)
-            res[rows] = h * np.exp(logk + lg).sum(axis=1)
-        else:
-            e = np.exp(-phi)[:, None] * decay[None, :]  # exp(-z)
-            kern = e * np.exp(-e) / sigma  # Gumbel density
-            res[rows] = 1.0 - h * (kern * -np.expm1(lg)).sum(axis=1)
-    return _split(cols_list, np.clip(res, 0.0, 1.0), slices, shape)
-
-
-def _pure_noisy(S: NDArray, rule: NoisyMostViolent, tol: float) -> NDArray:
-    """Designation probabilities of noisy attribution at pure profiles (rows of ``S``)."""
-    sig = rule.noise
-    if rule.kind == "logit":
-        y = S / sig
-        if rule.floor is not None:
-            full = np.concatenate([y, np.full((y.shape[0], 1), rule.floor / sig)], axis=1)
-            return np.exp(y - logsumexp(full, axis=1, keepdims=True))
-        return np.exp(y - logsumexp(y, axis=1, keepdims=True))
-    # probit: P_i = int phi(t) prod_{j != i} Phi(t + (S_i - S_j)/sigma) dt
-    n = S.shape[1]
-    t = np.arange(-9.0, 9.0 + 1e-12, _STEP)
-    logphi = -0.5 * t * t - 0.5 * np.log(2 * np.pi)
-    extra = S if rule.floor is None else np.concatenate(
-        [S, np.full((S.shape[0], 1), rule.floor)], axis=1
-    )
-    out = np.empty_like(S)
-    step = max(1, _CHUNK // (n * extra.shape[1] * t.size))
-    for r0 in range(0, S.shape[0], step):
-        sl = slice(r0, r0 + step)
-        d = (S[sl, :, None] - extra[sl, None, :]) / sig  # (P, n, n')
-        lg = log_ndtr(d[..., None] + t)  # (P, n, n', T)
-        lg[:, np.arange(n), np.arange(n), :] = 0.0
-        tot = lg.sum(axis=2) + logphi
-        out[sl] = _STEP * np.exp(tot).sum(axis=2)
-    return out
-
+            count = np.zeros(top.shape, dtype=np.intp)
+            for c in cand:
+                count += c
+            des = [c / count for c in cand]
+        des = [d * v for d, v in zip(des, live, strict=True)]
+        dirty = np.flatnonzero(~clean)
+        if dirty.size:
+            exact = self._kernel.spec(self).pure(np.stack([x[dirty] for x in S], axis=1))
+            for j in range(n):
+                des[j][dirty] = exact[:, j]
+        return des

@@ -31,17 +31,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._frozen import FrozenMapping
 from .._validation import check_finite_array, check_int, check_real
 from ..errors import DeterrenceError
+from ._numerics import MAX_LEVELS, MAX_ORGS, TIE_RTOL, too_large
 from .attribution import attribution_blocks, effective_attribution
+from .kernels import kernel_for
 from .market import Market
-from .rules import MostViolent, NoTargeting, Priority, Rule
+from .rules import MostViolent, NoTargeting, Rule
 
 __all__ = ["TargetingModel"]
 
@@ -74,6 +76,15 @@ def _per_org(
 
 
 def _check_grid(name: str, value: Any) -> NDArray[np.float64]:
+    if np.size(value) > MAX_LEVELS:
+        raise too_large(
+            name,
+            f"<{np.size(value)} levels>",
+            np.size(value),
+            MAX_LEVELS,
+            "violence levels for one organization",
+            "use a coarser level grid",
+        )
     arr = check_finite_array(name, value, ndim=1)
     if arr.size == 0:
         raise DeterrenceError(f"{name} is empty; expected at least one violence level")
@@ -107,8 +118,7 @@ def _check_levels(value: Any, n: int) -> tuple[NDArray[np.float64], ...]:
         return (g,) * n
     if len(items) != n:
         raise DeterrenceError(
-            f"levels has {len(items)} grids; expected one shared grid or {n} (one per "
-            "organization)"
+            f"levels has {len(items)} grids; expected one shared grid or {n} (one per organization)"
         )
     return tuple(_check_grid(f"levels[{i}]", g) for i, g in enumerate(items))
 
@@ -163,6 +173,12 @@ class TargetingModel:
         Organization names (unique); default ``"org1"``, ``"org2"``, ...
     title, description
         A title and a free-text description for reports.
+    tie_rtol
+        Relative tie tolerance on scores (default
+        :data:`~deterrence.model._numerics.TIE_RTOL` = 1e-9): scores within ``tie_rtol *
+        max(1, largest score)`` of each other are tied, and a score is above a floor only
+        if it exceeds it by more than that (measured violence is not known to nine digits).
+        ``0`` compares exactly. Every oracle and the dense table use it.
 
     Examples
     --------
@@ -195,9 +211,19 @@ class TargetingModel:
     names: Sequence[str] | None = None
     title: str = ""
     description: str = ""
+    tie_rtol: float = TIE_RTOL
 
     def __post_init__(self) -> None:
         n = check_int("n_orgs", self.n_orgs, low=1)
+        if n > MAX_ORGS:
+            raise too_large(
+                "n_orgs",
+                n,
+                n * n,
+                MAX_ORGS**2,
+                "entries of the n x n attribution matrices",
+                f"use at most {MAX_ORGS} organizations",
+            )
         object.__setattr__(self, "n_orgs", n)
         object.__setattr__(self, "levels", _check_levels(self.levels, n))
         object.__setattr__(self, "benefit", _per_org("benefit", self.benefit, n))
@@ -206,7 +232,8 @@ class TargetingModel:
         object.__setattr__(self, "carrot", _per_org("carrot", self.carrot, n, low=0.0))
         object.__setattr__(self, "extortion", _per_org("extortion", self.extortion, n, low=0.0))
         object.__setattr__(
-            self, "cost_exponent",
+            self,
+            "cost_exponent",
             check_real("cost_exponent", self.cost_exponent, low=0.0, low_open=True),
         )
         object.__setattr__(
@@ -242,7 +269,7 @@ class TargetingModel:
             metrics = {
                 str(k): _per_org(f"metrics[{k!r}]", v, n, low=0.0) for k, v in self.metrics.items()
             }
-        object.__setattr__(self, "metrics", MappingProxyType(metrics))
+        object.__setattr__(self, "metrics", FrozenMapping(metrics))
         for name in ("rule", "baseline"):
             r = getattr(self, name)
             w = getattr(r, "weights", None)
@@ -253,11 +280,7 @@ class TargetingModel:
                         f"{name}.weights has unknown metric(s) {unknown}; the model's metrics "
                         f"are {sorted(metrics)}"
                     )
-            if isinstance(r, Priority) and sorted(r.order) != list(range(n)):
-                raise DeterrenceError(
-                    f"{name}.order={list(r.order)} is not valid; expected a permutation of "
-                    f"0..{n - 1} (every organization once)"
-                )
+            kernel_for(r).check(n, name)  # the rule table's model checks (k, order, ...)
         # attribution
         m = effective_attribution(n, self.attribution, self.framing)
         if self.attribution is not None:
@@ -273,12 +296,19 @@ class TargetingModel:
         else:
             if isinstance(self.names, str):
                 raise DeterrenceError(f"names={self.names!r} is a string; expected {n} names")
-            names = tuple(str(x) for x in self.names)
+            bad = [x for x in self.names if not isinstance(x, str)]
+            if bad:
+                raise DeterrenceError(
+                    f"names contains {bad[0]!r} ({type(bad[0]).__name__}); expected {n} "
+                    "unique strings"
+                )
+            names = tuple(self.names)
             if len(names) != n or len(set(names)) != n:
                 raise DeterrenceError(
                     f"names={list(names)} is not valid; expected {n} unique names"
                 )
         object.__setattr__(self, "names", names)
+        object.__setattr__(self, "tie_rtol", check_real("tie_rtol", self.tie_rtol, low=0.0))
         object.__setattr__(self, "title", str(self.title))
         object.__setattr__(self, "description", str(self.description).strip())
 
@@ -320,9 +350,7 @@ class TargetingModel:
         on the organization's own level only."""
         return tuple(
             (b + x) * g - c * g**self.cost_exponent
-            for b, x, c, g in zip(
-                self.benefit, self.extortion, self.cost, self.levels, strict=True
-            )
+            for b, x, c, g in zip(self.benefit, self.extortion, self.cost, self.levels, strict=True)
         )
 
     def share_range(self) -> NDArray[np.float64]:
@@ -469,11 +497,8 @@ class TargetingModel:
         n_levels = set(self.shape)
         lv = f"{n_levels.pop()} levels" if len(n_levels) == 1 else f"levels {self.shape}"
         t = f"{self.title!r}, " if self.title else ""
-        return (
-            f"TargetingModel({t}{self.n_orgs} organizations, {lv}, rule: {self.rule.describe()})"
-        )
+        return f"TargetingModel({t}{self.n_orgs} organizations, {lv}, rule: {self.rule.describe()})"
 
     def _repr_html_(self) -> str:
         head = "<br>".join(self.describe().splitlines())
         return f"<p><b>TargetingModel</b><br>{head}</p>" + self.to_dataframe().to_html(index=False)
-

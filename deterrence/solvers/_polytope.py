@@ -50,6 +50,7 @@ __all__ = [
     "Polytope",
     "VertexSet",
     "best_response_polytopes",
+    "complementary_points",
     "enumerate_vertices",
     "lex_step",
     "match_vertices",
@@ -383,6 +384,17 @@ def _interior_point(poly: Polytope) -> NDArray[np.float64]:
     return np.full(poly.dim, t)
 
 
+def has_ties(tol: float, *mats: NDArray) -> bool:
+    """True if some matrix has two entries within ``tol`` in one row or in one column."""
+    for M in mats:
+        for X in (M, M.T):
+            if X.shape[1] > 1:
+                srt = np.sort(X, axis=1)
+                if (srt[:, 1:] - srt[:, :-1] <= tol).any():
+                    return True
+    return False
+
+
 def _likely_degenerate(poly: Polytope, tol: float) -> bool:
     """True if the payoff block of ``G`` has a repeated value within a row or a column
     (a tie between two payoffs of the same action). Ties are how degenerate games arise
@@ -390,14 +402,13 @@ def _likely_degenerate(poly: Polytope, tol: float) -> bool:
     Qhull's answer is rejected on a degenerate polytope anyway, often after a long run:
     such polytopes go straight to the lexicographic search. Only speed depends on this
     guess; both routes are exact."""
-    Gp = poly.G[poly.h > 0]  # payoff constraints, entries in [1, 2]
-    for M in (Gp, Gp.T):
-        if M.shape[1] > 1 and (np.diff(np.sort(M, axis=1), axis=1) <= tol).any():
-            return True
-    return False
+    d, K = poly.dim, poly.n_labels
+    # the payoff constraints: rows d.. of P (whose h starts with the sign rows' zeros),
+    # rows ..K-d of Q
+    return has_ties(tol, poly.G[d:] if poly.h[0] == 0.0 else poly.G[: K - d])
 
 
-def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
+def _enumerate_qhull(poly: Polytope, tol: float, *, check_ties: bool = True) -> VertexSet | None:
     """Vertices by Qhull, returned only when certified complete (see module docstring).
 
     The vertices of ``{z : G z <= h}`` are the facets of the convex hull of the polar
@@ -409,7 +420,7 @@ def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
 
     G, h = poly.G, poly.h
     K, d = G.shape
-    if d < 2 or K > _INT_KEY_BITS or _likely_degenerate(poly, tol):
+    if d < 2 or K > _INT_KEY_BITS or (check_ties and _likely_degenerate(poly, tol)):
         return None
     c = _interior_point(poly)
     try:
@@ -417,38 +428,38 @@ def _enumerate_qhull(poly: Polytope, tol: float) -> VertexSet | None:
     except (QhullError, ValueError):
         return None
     eq = hull.equations
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pts = eq[:, :-1] / -eq[:, -1:] + c
+    if not eq[:, -1].max() < 0.0:  # a facet through the centre: not a polar of a polytope
+        return None
+    pts = eq[:, :-1] / -eq[:, -1:] + c
     slack = h - pts @ G.T
     if not slack.min() >= -tol:  # (also catches NaN)
         return None
-    masks = np.abs(slack) <= tol
-    if not (masks.sum(axis=1) == d).all():
+    tight = hull.simplices.astype(np.intp)
+    V = tight.shape[0]
+    # exactly d tight constraints per vertex, and they are the facet's d points
+    n_tight = np.count_nonzero(np.abs(slack) <= tol, axis=1)
+    if not ((n_tight == d).all() and (np.abs(slack[np.arange(V)[:, None], tight]) <= tol).all()):
         return None  # a degenerate (or numerically ambiguous) vertex: use the lex route
-    keys = pack_masks(masks)
     weights = np.left_shift(np.int64(1), np.arange(K, dtype=np.int64))
-    bits = weights[hull.simplices]  # (V, d)
-    if not np.array_equal(keys, bits.sum(axis=1)):
-        return None  # the tight constraints are not exactly the facet's points
+    bits = weights[tight]  # (V, d)
+    keys = bits.sum(axis=1)
     # edges: drop each tight constraint of each vertex; in a simple polytope each such
     # ridge is shared by exactly two vertices (the two ends of the edge)
     ridge = (keys[:, None] - bits).ravel()
     ridge.sort()
-    if not (ridge[0::2] == ridge[1::2]).all():
-        return None
-    if ridge.size > 2 and not (ridge[2::2] != ridge[1:-1:2]).all():
-        return None  # some ridge shared by four or more vertices
+    pairs_ok = (ridge[0::2] == ridge[1::2]).all()
+    if not pairs_ok or (ridge.size > 2 and not (ridge[2::2] != ridge[1:-1:2]).all()):
+        return None  # some ridge not shared by exactly two vertices
     order = np.argsort(keys)
     keys = keys[order]
-    if keys.size > 1 and not (keys[1:] != keys[:-1]).all():
+    if V > 1 and not (keys[1:] != keys[:-1]).all():
         return None  # the same vertex twice: a merged (degenerate) facet
-    pts, tight = pts[order], hull.simplices[order].astype(np.intp)
     origin = np.flatnonzero(keys == weights[poly.start].sum())
     return VertexSet(
-        coords=pts,
+        coords=pts[order],
         keys=keys,
         n_labels=K,
-        tight=tight,
+        tight=tight[order],
         origin=int(origin[0]) if origin.size else -1,
         degenerate=False,
         route="qhull",
@@ -464,14 +475,115 @@ _QHULL_OPTIONS = "Q0"
 
 def enumerate_vertices(
     poly: Polytope, *, tol: float, route: str = "auto", max_bases: int = 1_000_000
-) -> VertexSet:
+) -> VertexSet | None:
     """Every vertex of ``poly`` with its labels; ``route`` is ``"auto"`` (Qhull with a
-    certificate, else lexicographic search), ``"qhull"`` (same) or ``"lex"``."""
-    if route in ("auto", "qhull"):
+    certificate, else lexicographic search), ``"qhull"`` (same), ``"lex"``, or
+    ``"qhull-only"`` (Qhull with a certificate, else None)."""
+    if route in ("auto", "qhull", "qhull-only"):
         vs = _enumerate_qhull(poly, tol)
-        if vs is not None:
+        if vs is not None or route == "qhull-only":
             return vs
     return _enumerate_lex(poly, tol, max_bases)
+
+
+# ------------------------------------------------------- one polytope and its partners
+def complementary_points(
+    P: Polytope, Q: Polytope, VP: VertexSet, *, band: float
+) -> tuple[NDArray[np.intp], NDArray[np.float64]] | None:
+    """The equilibrium partners in ``Q`` of the vertices of a *simple* polytope ``P``, without
+    enumerating ``Q`` (the step of *lrsnash* that follows its enumeration of ``P``).
+
+    ``P`` and ``Q`` are the row and column player's polytopes of one game
+    (:func:`best_response_polytopes`). A vertex ``x != 0`` of a simple ``P`` has exactly
+    ``m`` labels ``L``: the unused rows and the ``s`` columns ``T`` that are best responses,
+    where ``s`` is the size of the support ``S`` of ``x``. A ``y`` in ``Q`` completes it to
+    an equilibrium iff ``y`` has every label not in ``L``: ``y_j = 0`` off ``T`` and
+    ``(A' y)_i = 1`` on ``S``, so ``y_T`` solves the ``s x s`` system ``A'[S, T] y_T = 1``
+    (one batched solve per support size), and ``(x, y)`` is an extreme equilibrium iff
+    ``y_T >= 0`` and ``(A' y)_i <= 1`` off ``S``.
+
+    Returns ``(idx, ys)``: the vertices of ``VP`` with a partner and the partners (then
+    every extreme equilibrium is such a pair, and each partner has exactly ``n`` labels),
+    or None when that cannot be certified: a singular system, or a remaining slack within
+    ``band`` of zero (a degenerate or numerically ambiguous point). Returns None also when
+    ``VP`` does not list tight constraints (not certified simple).
+    """
+    if VP.tight is None or VP.degenerate:
+        return None
+    m, n = P.dim, Q.dim
+    V = VP.keys.size
+    if V * n <= _PARTNER_DENSE:
+        low, ys = _partners_dense(Q, VP.tight, m)
+    else:
+        low, ys = _partners_by_size(Q, VP.tight, m)
+    if low is None:
+        return None
+    if VP.origin >= 0:  # its partner would be the origin of Q: not an equilibrium
+        low[VP.origin] = -np.inf
+    if np.isnan(low).any() or (np.abs(low) <= band).any():
+        return None
+    ok = np.flatnonzero(low > band)
+    return ok, ys[ok]
+
+
+#: Up to this many (vertex x coordinate) entries the partners are found by one batched
+#: ``n x n`` solve; beyond, by one ``s x s`` solve per support size ``s`` (fewer flops).
+_PARTNER_DENSE = 4_000
+
+
+def _partners_dense(Q: Polytope, tight: NDArray[np.intp], m: int):
+    """Partners as the solutions of ``G_Q[K \\ L] y = h_Q[K \\ L]`` (one batched solve);
+    returns the smallest remaining slack of each and the partners (None if singular)."""
+    V = tight.shape[0]
+    comp = np.ones((V, Q.n_labels), dtype=bool)
+    comp[np.arange(V)[:, None], tight] = False
+    basis = np.nonzero(comp)[1].reshape(V, Q.dim)
+    try:
+        ys = np.linalg.solve(Q.G[basis], Q.h[basis][..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return None, None
+    ys[comp[:, m:]] = 0.0  # the unused columns exactly (the solve leaves ~1e-17)
+    slack = Q.h - ys @ Q.G.T
+    slack[comp] = np.inf  # only the labels of x are left to check
+    return slack.min(axis=1), ys
+
+
+def _partners_by_size(Q: Polytope, tight: NDArray[np.intp], m: int):
+    """Partners grouped by support size ``s``: ``y_T`` solves ``A'[S, T] y_T = 1``."""
+    V, n = tight.shape[0], Q.dim
+    A1 = Q.G[:m]  # the scaled payoff matrix of the row player
+    labels = np.zeros((V, m + n), dtype=bool)
+    labels[np.arange(V)[:, None], tight] = True
+    support = ~labels[:, :m]  # S: rows where y must be tight
+    best = labels[:, m:]  # T: the columns y may use
+    size = support.sum(axis=1)
+    ys = np.zeros((V, n))
+    low = np.full(V, -np.inf)  # smallest remaining slack of each partner
+    order = np.argsort(size, kind="stable")
+    sizes = size[order]
+    cuts = np.flatnonzero(sizes[1:] != sizes[:-1]) + 1
+    for grp in np.split(order, cuts):
+        s = int(size[grp[0]])
+        if s == 0:  # the origin
+            continue
+        S = np.nonzero(support[grp])[1].reshape(-1, s)
+        T = np.nonzero(best[grp])[1]
+        if T.size != grp.size * s:  # not s best responses: not a simple vertex
+            return None, None
+        T = T.reshape(-1, s)
+        try:
+            yT = np.linalg.solve(A1[S[:, :, None], T[:, None, :]], np.ones((grp.size, s, 1)))
+        except np.linalg.LinAlgError:
+            return None, None
+        yT = yT[..., 0]
+        y = np.zeros((grp.size, n))
+        r = np.arange(grp.size)[:, None]
+        y[r, T] = yT
+        slack = 1.0 - y @ A1.T  # (G, m)
+        slack[r, S] = np.inf  # the tight rows are not checked
+        low[grp] = np.minimum(yT.min(axis=1), slack.min(axis=1))
+        ys[grp] = y
+    return low, ys
 
 
 # ------------------------------------------------------------------------ matching

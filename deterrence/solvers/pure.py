@@ -19,6 +19,14 @@ How it is computed (no Python loop over profiles):
 * Small tables (up to 4096 profiles) simply get one dense screen per player: fewer numpy
   calls, which is what matters there.
 
+Structured games. A targeting game (``model.game()``) takes the structured route of
+:mod:`deterrence.solvers._pure_structured` automatically: a branch-and-bound search over
+levels (multisets of levels for identical organizations) that evaluates only the pure
+profiles it needs through the game's oracle, never the table, and is exact and complete.
+``route="dense"`` forces the table; a game the structured search does not handle (a rule
+with a user-registered kernel, ...) takes the dense route, with the reason in
+``res.details["note"]``.
+
 Extra memory is two booleans and one float per profile of one player's table at most
 (the float only when ``tol > 0``); :func:`pure_equilibria_gen` bounds it further by
 working on slabs of the table along player 0's axis. Results come in lexicographic order
@@ -33,10 +41,11 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import check_int, check_real
+from .._validation import check_choice, check_int, check_real
 from ..errors import InvalidGameError
 from ..games.base import Game, pure_to_mixed
 from ..games.normal_form import NormalFormGame
+from ._pure_structured import structured_pure_equilibria, structured_reason
 from .results import Equilibrium, NashResult
 
 __all__ = ["pure_equilibria", "pure_equilibria_gen", "solve_pure"]
@@ -57,18 +66,35 @@ _FEW_EQUILIBRIA = 16
 _SMALL_GAME = 4096
 #: Default slab size of :func:`pure_equilibria_gen`, in profiles.
 DEFAULT_BLOCK_SIZE = 1 << 22
+#: Routes of the pure enumeration.
+ROUTES = ("auto", "structured", "dense")
 
 
-def _dense(game: Game) -> NormalFormGame:
-    if isinstance(game, NormalFormGame):
-        return game
+def _check_game(game: Game) -> None:
     if not isinstance(game, Game):
         raise InvalidGameError(
             f"game={type(game).__name__} is not a deterrence game; expected a NormalFormGame "
             "or a structured game with to_normal_form() (wrap a payoff array with "
             "dt.NormalFormGame(payoffs))"
         )
-    return game.to_normal_form()
+
+
+def _structured(game: Game, tol: float, route: str) -> tuple[list, dict] | None:
+    """The structured enumeration when the route allows it and the game supports it."""
+    check_choice("route", route, ROUTES)
+    if route == "dense":
+        return None
+    reason = structured_reason(game)
+    if reason is not None:
+        if route == "structured":
+            raise InvalidGameError(f"route='structured' is not available: {reason}")
+        return None
+    return structured_pure_equilibria(game, tol=tol)
+
+
+def _dense(game: Game) -> NormalFormGame:
+    _check_game(game)
+    return game.to_normal_form()  # (a NormalFormGame is its own normal form)
 
 
 def _axis_max(v: NDArray) -> NDArray:
@@ -214,7 +240,9 @@ def _to_profiles(flat: NDArray, shape: tuple[int, ...]) -> list[tuple[int, ...]]
     return list(zip(*(c.tolist() for c in np.unravel_index(flat, shape)), strict=True))
 
 
-def pure_equilibria(game: Game, *, tol: float = 0.0) -> list[tuple[int, ...]]:
+def pure_equilibria(
+    game: Game, *, tol: float = 0.0, route: str = "auto"
+) -> list[tuple[int, ...]]:
     """Every pure Nash equilibrium, as action-index tuples in lexicographic order.
 
     Parameters
@@ -226,6 +254,10 @@ def pure_equilibria(game: Game, *, tol: float = 0.0) -> list[tuple[int, ...]]:
         deviating, i.e. its regret is at most ``tol``. The default 0 compares payoffs
         exactly, which is right for integer or rational payoffs and for payoffs computed
         the same way for every profile.
+    route
+        ``"auto"`` (a targeting game takes the structured search, every other game its
+        table), ``"structured"`` (refused when the game does not support it) or
+        ``"dense"`` (build the table).
 
     Returns
     -------
@@ -249,6 +281,10 @@ def pure_equilibria(game: Game, *, tol: float = 0.0) -> list[tuple[int, ...]]:
     []
     """
     tol = check_real("tol", tol, low=0.0)
+    _check_game(game)
+    found = _structured(game, tol, route)
+    if found is not None:
+        return found[0]
     g = _dense(game)
     return _to_profiles(_equilibrium_indices(g.payoffs, tol), g.shape)
 
@@ -267,7 +303,8 @@ def pure_equilibria_gen(
     tol
         As for :func:`pure_equilibria`.
     block_size
-        Largest number of profiles screened at once. The table is cut along player 0's
+        Largest number of profiles screened at once (dense route; a targeting game takes
+        the structured search, which never builds slabs). The table is cut along player 0's
         axis into slabs of whole rows (at least one row, ``n_profiles / n_1`` profiles),
         so the working memory is a few bytes per profile of a slab, plus one float per
         profile of a row (player 0's best replies).
@@ -289,6 +326,10 @@ def pure_equilibria_gen(
     """
     tol = check_real("tol", tol, low=0.0)
     block_size = check_int("block_size", block_size, low=1)
+    _check_game(game)
+    found = _structured(game, tol, "auto")
+    if found is not None:
+        return iter(found[0])
     g = _dense(game)
     return _gen(g, tol, block_size)
 
@@ -302,7 +343,7 @@ def _gen(g: NormalFormGame, tol: float, block_size: int) -> Iterator[tuple[int, 
         yield from _to_profiles(flat, g.shape)
 
 
-def solve_pure(game: Game, *, tol: float = 0.0) -> NashResult:
+def solve_pure(game: Game, *, tol: float = 0.0, route: str = "auto") -> NashResult:
     """Every pure Nash equilibrium, with payoffs and regrets (``dt.solve(game, "pure")``).
 
     Parameters
@@ -311,6 +352,8 @@ def solve_pure(game: Game, *, tol: float = 0.0) -> NashResult:
         A dense game, or any game that can build its dense table (``to_normal_form``).
     tol
         As for :func:`pure_equilibria`: keep the profiles whose regret is at most ``tol``.
+    route
+        As for :func:`pure_equilibria`.
 
     Returns
     -------
@@ -330,10 +373,35 @@ def solve_pure(game: Game, *, tol: float = 0.0) -> NashResult:
     (True, [(1, 1)], [1.0, 1.0], 0.0)
     """
     tol = check_real("tol", tol, low=0.0)
+    _check_game(game)
+    found = _structured(game, tol, route)
+    if found is not None:
+        profiles, details = found
+        eqs = [Equilibrium.from_profile(game, pure_to_mixed(game, p)) for p in profiles]
+        n = len(eqs)
+        msg = (
+            f"{n} pure equilibri{'um' if n == 1 else 'a'} among {game.n_profiles} pure "
+            f"profiles ({details['route']} search, {details['profiles_evaluated']} profiles "
+            "evaluated, no table)"
+        )
+        return NashResult(
+            equilibria=tuple(eqs),
+            method="pure",
+            complete=True,
+            converged=True,
+            message=msg,
+            parameters={"tol": tol} | ({} if route == "auto" else {"route": route}),
+            details=details,
+        )
+    reason = (
+        structured_reason(game)
+        if route == "auto" and game.dense_payoffs() is None
+        else None
+    )
     g = _dense(game)
     u = g.payoffs
     flat = _equilibrium_indices(u, tol)
-    if isinstance(game, NormalFormGame):
+    if g is game:  # a dense game: read the equilibria off its table
         eqs = _table_equilibria(u, flat)
     else:
         eqs = [
@@ -348,7 +416,9 @@ def solve_pure(game: Game, *, tol: float = 0.0) -> NashResult:
         complete=True,
         converged=True,
         message=msg,
-        parameters={"tol": tol},
+        parameters={"tol": tol} | ({} if route == "auto" else {"route": route}),
+        details={"route": "dense"}
+        | ({} if reason is None or route == "dense" else {"note": f"dense table: {reason}"}),
     )
 
 

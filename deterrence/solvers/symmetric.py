@@ -15,49 +15,36 @@ number of actions, whatever the number of players: 6 organisations with 101 viol
 
 Symmetry protocol
 -----------------
-A game is accepted when all players have the same number of actions and it *declares*
-symmetry:
+A game is accepted when all players have the same number of actions and
+:meth:`~deterrence.games.base.Game.is_symmetric` says True: a dense
+:class:`~deterrence.NormalFormGame` checks its table (within ``symmetry_tol`` times the
+payoff range); a structured game overrides ``is_symmetric`` (e.g. True when every
+organisation has the same parameters) or declares the class attribute ``symmetric = True``.
+A game that cannot tell (``is_symmetric()`` is None, the default: its table is never built
+just to check) is refused with :class:`~deterrence.UnsupportedGameError`.
 
-1. a boolean attribute ``symmetric`` (``game.symmetric is True``), or else
-2. ``game.is_symmetric()`` returning True. A dense
-   :class:`~deterrence.NormalFormGame` checks its table (within ``symmetry_tol`` times
-   the payoff range); a structured game overrides ``is_symmetric`` (e.g. True when every
-   organisation has the same parameters).
+The solver calls the game's symmetric hooks, which every :class:`~deterrence.games.base.Game`
+has (without validation: Newton iterates may leave the simplex slightly, so an override
+must be polynomial in the strategy as the true payoffs are):
 
-Anything else is refused with :class:`~deterrence.UnsupportedGameError`, including a
-structured game that does not declare either way (its table is never built just to
-check).
-
-Optional fast hooks, used without validation (Newton iterates may leave the simplex
-slightly, so they must be polynomial in the strategy as the true payoffs are):
-
-- ``game.symmetric_payoffs(q) -> (n,)``: ``w(q)``, player 0's payoff of each action
-  when every other player plays ``q``;
-- ``game.symmetric_pair_payoffs(q) -> (n, n)``: ``pair(q)`` as above.
-
-Without them ``w`` is one oracle call (``deviation_payoffs([q] * N)[0]``) and ``pair`` is
-one contraction for a dense game or ``n`` oracle calls for a structured one.
+- :meth:`~deterrence.games.base.Game.symmetric_payoffs` ``(q) -> (n,)``: ``w(q)``, player
+  0's payoff of each action when every other player plays ``q`` (generic: one oracle call);
+- :meth:`~deterrence.games.base.Game.symmetric_pair_payoffs` ``(q) -> (n, n)``: ``pair(q)``
+  as above (generic: ``n`` oracle calls; one contraction for a dense game; a closed form
+  for the targeting game).
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_int, check_real
 from ..errors import DeterrenceError, GameTooLargeError, UnsupportedGameError
-from ..games.base import Game
-from ..games.normal_form import NormalFormGame
-from .logit import (
-    DEFAULT_LAMBDA_MAX,
-    _check_game,
-    _finish,
-    _GameSystem,
-    _path_from_trace,
-    _trace,
-)
+from ..games.base import Game, PayoffJacobian
+from ._continuation import DEFAULT_LAMBDA_MAX, _trace
+from ._options import check_game
+from .logit import _finish, _path_from_trace
 from .results import NashResult
 
 __all__ = ["declares_symmetry", "solve_symmetric"]
@@ -66,9 +53,11 @@ __all__ = ["declares_symmetry", "solve_symmetric"]
 def declares_symmetry(game: Game, *, symmetry_tol: float = 1e-12) -> bool | None:
     """Whether ``game`` declares itself symmetric (see the module's symmetry protocol).
 
-    Returns True or False, or None when the game gives no way to tell (a structured game
-    with neither an ``is_symmetric`` override nor a ``symmetric`` attribute: its dense
-    table is never built just to check).
+    Returns True or False, or None when the game cannot tell (a structured game that
+    neither overrides :meth:`~deterrence.games.base.Game.is_symmetric` nor declares
+    ``symmetric``: its dense table is never built just to check). ``symmetry_tol`` is
+    relative to the game's :meth:`~deterrence.games.base.Game.payoff_scale` (with
+    ``symmetric=True``).
 
     Examples
     --------
@@ -79,66 +68,29 @@ def declares_symmetry(game: Game, *, symmetry_tol: float = 1e-12) -> bool | None
     """
     if len(set(game.shape)) != 1:
         return False
-    flag = getattr(game, "symmetric", None)
-    if isinstance(flag, bool | np.bool_):
-        return bool(flag)
-    if isinstance(game, NormalFormGame):
-        scale = float(np.ptp(game.payoffs)) or 1.0
-        return bool(game.is_symmetric(tol=symmetry_tol * scale))
-    if type(game).is_symmetric is Game.is_symmetric:
-        return None  # no declaration: never build a (possibly huge) table just to check
+    if game.symmetric is not None:
+        return bool(game.symmetric)
     try:
-        return bool(game.is_symmetric())
+        sym = game.is_symmetric(tol=symmetry_tol * game.payoff_scale(symmetric=True))
     except (NotImplementedError, GameTooLargeError, MemoryError):
         return None
+    return None if sym is None else bool(sym)
 
 
-class _SymmetricSystem(_GameSystem):
-    """The symmetric game as the tracer sees it: one block (the shared strategy)."""
+class _SymmetricSystem(PayoffJacobian):
+    """The symmetric game as the tracer sees it: one block (the shared strategy), payoffs
+    from the game's symmetric hooks."""
 
     def __init__(self, game: Game, scale: float) -> None:
         super().__init__(game, scale, sizes=(int(game.shape[0]),))
         self.N = game.n_players
-        self._w: Callable[[NDArray], NDArray] = self._make_payoffs()
-        self._pair: Callable[[NDArray], NDArray] = self._make_pair()
         self.oracle_calls = 0
 
-    # -- the two oracles, fastest available first
-    def _make_payoffs(self) -> Callable[[NDArray], NDArray]:
-        hook = getattr(self.game, "symmetric_payoffs", None)
-        if callable(hook):
-            return lambda q: np.asarray(hook(q), dtype=float)
-        N = self.N
-        return lambda q: np.asarray(self.game._deviation_payoffs((q,) * N)[0], dtype=float)
+    def _w(self, q: NDArray) -> NDArray:
+        return np.asarray(self.game.symmetric_payoffs(q), dtype=float)
 
-    def _make_pair(self) -> Callable[[NDArray], NDArray]:
-        hook = getattr(self.game, "symmetric_pair_payoffs", None)
-        if callable(hook):
-            return lambda q: np.asarray(hook(q), dtype=float)
-        N, n = self.N, self.K
-        if N == 1:
-            return lambda q: np.zeros((n, n))
-        if isinstance(self.game, NormalFormGame):
-            table = self.game.payoffs[0]
-
-            def dense(q: NDArray) -> NDArray:
-                t = table
-                for _ in range(N - 2):
-                    t = t @ q
-                return t
-
-            return dense
-
-        def columns(q: NDArray) -> NDArray:
-            cols = []
-            for b in range(n):
-                e = np.zeros(n)
-                e[b] = 1.0
-                prof = (q, e) + (q,) * (N - 2)
-                cols.append(np.asarray(self.game._deviation_payoffs(prof)[0], dtype=float))
-            return np.stack(cols, axis=1)
-
-        return columns
+    def _pair(self, q: NDArray) -> NDArray:
+        return np.asarray(self.game.symmetric_pair_payoffs(q), dtype=float)
 
     def game_profile(self, q: NDArray) -> tuple[NDArray, ...]:
         return (q,) * self.N
@@ -153,17 +105,6 @@ class _SymmetricSystem(_GameSystem):
             return self._w(q) / self.scale, np.zeros((self.K, self.K))
         P = self._pair(q) / self.scale
         return P @ q, (self.N - 1) * P
-
-
-def _symmetric_scale(game: Game, n: int) -> float:
-    if isinstance(game, NormalFormGame):
-        s = float(np.ptp(game.payoffs))
-    else:
-        q = np.full(n, 1.0 / n)
-        hook = getattr(game, "symmetric_payoffs", None)
-        w = hook(q) if callable(hook) else game._deviation_payoffs((q,) * game.n_players)[0]
-        s = float(np.ptp(np.asarray(w, dtype=float)))
-    return s if np.isfinite(s) and s > 0 else 1.0
 
 
 def solve_symmetric(
@@ -215,7 +156,7 @@ def solve_symmetric(
     >>> res[0].strategies[0].round(12).tolist()
     [0.5, 0.5]
     """
-    game = _check_game(game, "solve_symmetric")
+    game = check_game(game, "solve_symmetric")
     tol = check_real("tol", tol, low=0.0, low_open=True)
     if lambda_max is not None:
         lambda_max = check_real("lambda_max", lambda_max, low=0.0, low_open=True)
@@ -232,8 +173,8 @@ def solve_symmetric(
     if sym is None:
         raise UnsupportedGameError(
             f"method='symmetric' cannot tell whether this {type(game).__name__} is "
-            "symmetric: give the game a 'symmetric = True' attribute or an is_symmetric() "
-            "override (see deterrence.solvers.symmetric)"
+            "symmetric: give the game a 'symmetric = True' class attribute or an "
+            "is_symmetric() override (see deterrence.games.Game)"
         )
     if not sym:
         raise UnsupportedGameError(
@@ -241,8 +182,7 @@ def solve_symmetric(
             f"shape {game.shape} is not symmetric (payoffs change when players are "
             "permuted); use method='logit' for one equilibrium of any game"
         )
-    n = int(game.shape[0])
-    scale = _symmetric_scale(game, n)
+    scale = game.payoff_scale(symmetric=True)
     sys = _SymmetricSystem(game, scale)
     lam_max = DEFAULT_LAMBDA_MAX if lambda_max is None else lambda_max * scale
     try:

@@ -101,14 +101,29 @@ def _order(profiles: NDArray) -> NDArray[np.intp]:
 def _equilibria(
     game: NormalFormGame, xs: NDArray, ys: NDArray, regret_tol: float
 ) -> tuple[list[Equilibrium], NDArray[np.bool_]]:
-    """Candidate profiles evaluated by the oracle; those above ``regret_tol`` are dropped.
-    Returns the kept equilibria and the mask of kept candidates."""
-    eqs, keep = [], np.zeros(len(xs), dtype=bool)
-    for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
-        eq = Equilibrium.from_profile(game, (x, y))
-        if eq.regret <= regret_tol:
-            eqs.append(eq)
-            keep[k] = True
+    """Candidate profiles evaluated on the game's payoff matrices (payoffs and regrets of all
+    candidates in two matrix products); those with regret above ``regret_tol`` are dropped.
+    Returns the kept equilibria and the mask of kept candidates.
+
+    For a bimatrix game ``(A, B)`` this is exactly what the dense oracle computes: row
+    payoffs ``A y`` and column payoffs ``B^T x``, regret the larger gap to the best action.
+    """
+    A, B = game.payoffs[0], game.payoffs[1]
+    Ay = ys @ A.T  # (E, m): the row player's payoff of each action against y
+    xB = xs @ B  # (E, n)
+    u = np.einsum("ei,ei->e", xs, Ay)
+    v = np.einsum("ej,ej->e", xB, ys)
+    reg = np.maximum(
+        np.maximum(Ay.max(axis=1, initial=-np.inf) - u, xB.max(axis=1, initial=-np.inf) - v), 0.0
+    )
+    keep = reg <= regret_tol
+    eqs = []
+    for k in np.flatnonzero(keep):
+        x, y = xs[k].copy(), ys[k].copy()
+        pay = np.array([u[k], v[k]])
+        for a in (x, y, pay):
+            a.flags.writeable = False
+        eqs.append(Equilibrium((x, y), pay, float(reg[k])))
     return eqs, keep
 
 
@@ -196,41 +211,60 @@ def vertex_enumeration(
     params = {"backend": "deterrence", "tol": tol, "route": route, "max_bases": max_bases}
 
     m, n = A.shape
-    rows, cols = _undominated(A, B, tol * max(float(np.ptp(A)), float(np.ptp(B)), 1.0))
+    spread = max(float(np.ptp(A)), float(np.ptp(B)), 1.0)
+    rows, cols = _undominated(A, B, tol * spread)
     reduced = rows.size < m or cols.size < n
     Ar, Br = (A[np.ix_(rows, cols)], B[np.ix_(rows, cols)]) if reduced else (A, B)
-    P, Q = _pt.best_response_polytopes(Ar, Br)
-    VP = _pt.enumerate_vertices(P, tol=tol, route=route, max_bases=max_bases)
-    VQ = _pt.enumerate_vertices(Q, tol=tol, route=route, max_bases=max_bases)
-    iP, iQ = _pt.match_vertices(VP, VQ)
-    xs, ys = _normalise(_polished(P, VP, iP)), _normalise(_polished(Q, VQ, iQ))
+    fast = None if route == "lex" else _one_polytope(Ar, Br, tol)
+    if fast is not None:
+        xs, ys, n_vertices, routes = fast
+        degenerate, incomplete, nit = False, [], 0
+        pairs = np.repeat(np.arange(xs.shape[0])[:, None], 2, axis=1)
+        counted = (
+            f"{n_vertices[0] or n_vertices[1]} vertices of {'Q' if routes[0] is None else 'P'}"
+        )
+    else:
+        P, Q = _pt.best_response_polytopes(Ar, Br)
+        VP = _pt.enumerate_vertices(P, tol=tol, route=route, max_bases=max_bases)
+        VQ = _pt.enumerate_vertices(Q, tol=tol, route=route, max_bases=max_bases)
+        iP, iQ = _pt.match_vertices(VP, VQ)
+        xs, ys = _polished(P, VP, iP), _polished(Q, VQ, iQ)
+        pairs = np.stack([iP, iQ], axis=1)
+        degenerate = VP.degenerate or VQ.degenerate
+        incomplete = [
+            f"polytope {nm}: {vs.message}" for vs, nm in ((VP, "P"), (VQ, "Q")) if vs.message
+        ]
+        if not (VP.complete and VQ.complete) and not incomplete:
+            incomplete.append("the enumeration did not pass its checks")
+        n_vertices, routes = (VP.keys.size, VQ.keys.size), (VP.route, VQ.route)
+        counted = f"{n_vertices[0]} + {n_vertices[1]} polytope vertices"
+        nit = VP.n_bases + VQ.n_bases
+    xs, ys = _normalise(xs), _normalise(ys)
     if reduced:  # the removed strategies get probability 0
         xs, ys = _embed(xs, rows, m), _embed(ys, cols, n)
-    degenerate = VP.degenerate or VQ.degenerate
 
     eqs, keep = _equilibria(g, xs, ys, _regret_tol(A, B, tol))
     dropped = int((~keep).sum())
-    pairs = np.stack([iP[keep], iQ[keep]], axis=1)
-    if eqs:  # deterministic order; the vertex pairs follow their equilibria
-        order = _order(np.array([np.concatenate(e.strategies) for e in eqs]))
+    pairs = pairs[keep]
+    if len(eqs) > 1:  # deterministic order; the vertex pairs follow their equilibria
+        order = _order(np.concatenate([xs[keep], ys[keep]], axis=1))
         eqs = [eqs[k] for k in order]
         pairs = pairs[order]
 
     details: dict[str, Any] = {
         "degenerate": degenerate,
-        "n_vertices": (VP.keys.size, VQ.keys.size),
-        "routes": (VP.route, VQ.route),
+        "n_vertices": n_vertices,
+        "routes": routes,
         "dominated": (_complement(rows, m), _complement(cols, n)),
     }
     components, continua, subsets = _components(pairs, degenerate)
     details.update(components=components, continua=continua, nash_subsets=subsets)
 
-    complete = VP.complete and VQ.complete and dropped == 0 and len(eqs) > 0
+    complete = not incomplete and dropped == 0 and len(eqs) > 0
+    how = "/".join(r or "complement" for r in routes)
     msgs = [
         f"{_plural(len(eqs), 'extreme equilibri')} "
-        f"({'degenerate' if degenerate else 'nondegenerate'} game; "
-        f"{len(VP.keys)} + {len(VQ.keys)} polytope vertices, "
-        f"{VP.route}/{VQ.route} enumeration)"
+        f"({'degenerate' if degenerate else 'nondegenerate'} game; {counted}, {how} enumeration)"
     ]
     if continua:
         sizes = ", ".join(str(len(c)) for c in continua)
@@ -244,14 +278,11 @@ def vertex_enumeration(
             f"{m - rows.size} row(s) and {n - cols.size} column(s) removed by iterated "
             "strict dominance (never played in any equilibrium)"
         )
-    for vs, name in ((VP, "P"), (VQ, "Q")):
-        if vs.message:
-            msgs.append(f"polytope {name}: {vs.message}")
+    msgs.extend(incomplete)
     if dropped:
         msgs.append(f"{dropped} candidate(s) failed the regret check and were dropped")
     if not eqs:
         msgs.append("no equilibrium found: numerical failure (every finite game has one)")
-    nit = VP.n_bases + VQ.n_bases
     return NashResult(
         equilibria=tuple(eqs),
         method="support",
@@ -262,6 +293,49 @@ def vertex_enumeration(
         nit=nit or None,
         details=details,
     )
+
+
+#: Remaining slacks of a partner point closer to zero than this (or than ``tol``) send the
+#: game to the two-polytope route (:func:`_pt.complementary_points`).
+_PARTNER_BAND = 1e-7
+
+
+def _one_polytope(
+    A: NDArray, B: NDArray, tol: float
+) -> tuple[NDArray, NDArray, tuple[int | None, int | None], tuple[str | None, str | None]] | None:
+    """The fast route for nondegenerate games: the vertices of the best-response polytope
+    of the player with fewer actions (Qhull, certified complete and simple), and for each
+    the one point of the other polytope that could complete it
+    (:func:`_pt.complementary_points`). Returns the unnormalised ``(xs, ys)`` of every
+    extreme equilibrium, the vertex counts and routes (None for the polytope that was not
+    enumerated), or None when any certificate fails (then both polytopes are enumerated).
+
+    Why this is every extreme equilibrium: an extreme equilibrium is a pair of vertices
+    whose labels cover all ``m + n``; a vertex of the simple polytope has exactly ``d``
+    labels, so its partner has all the others, and those determine it when they are
+    linearly independent (checked: the batched solve succeeds and no remaining slack is
+    within the band of zero, which also shows every partner has exactly its basic labels).
+    """
+    m, n = A.shape
+    swap = m > n  # the column player's polytope Q is the row player's P of (B^T, A^T)
+    P, Q = _pt.best_response_polytopes(B.T, A.T) if swap else _pt.best_response_polytopes(A, B)
+    d = P.dim
+    if _pt.has_ties(tol, P.G[d:], Q.G[:d]):  # the two scaled payoff matrices
+        return None  # ties: likely degenerate, so both polytopes (lexicographic search)
+    VP = _pt._enumerate_qhull(P, tol, check_ties=False)
+    if VP is None:
+        return None
+    found = _pt.complementary_points(P, Q, VP, band=max(tol, _PARTNER_BAND))
+    if found is None or found[0].size == 0:
+        return None
+    idx, ys = found
+    xs = VP.coords[idx]  # Qhull's vertices (a copy); the unused actions get exactly zero
+    tight = VP.tight[idx]
+    r, c = np.nonzero(tight < d)
+    xs[r, tight[r, c]] = 0.0
+    if swap:
+        return ys, xs, (None, VP.keys.size), (None, VP.route)
+    return xs, ys, (VP.keys.size, None), (VP.route, None)
 
 
 def solve_support(
@@ -404,6 +478,24 @@ def lemke_howson(
     labels = _check_labels(initial_label, m + n)
     params = {"initial_label": initial_label, "max_pivots": max_pivots, "tol": tol}
 
+    if labels.size == 1:
+        lean = _lh_single(A, B, int(labels[0]), max_pivots, tol)
+        if lean is not None:
+            x, y, n_piv = lean
+            eqs, keep = _equilibria(g, x[None, :], y[None, :], _regret_tol(A, B, tol))
+            if keep[0]:
+                lab = int(labels[0])
+                return NashResult(
+                    equilibria=tuple(eqs),
+                    method="lemke-howson",
+                    complete=False,
+                    converged=True,
+                    message="1 equilibrium from 1 starting label",
+                    parameters=params,
+                    nit=n_piv,
+                    details={"labels": {lab: 0}, "pivots": {lab: n_piv}},
+                )
+
     P, Q = _pt.best_response_polytopes(A, B)
     L = labels.size
     bases = [np.repeat(P.start[None, :], L, axis=0), np.repeat(Q.start[None, :], L, axis=0)]
@@ -467,9 +559,90 @@ def lemke_howson(
     )
 
 
-def solve_lemke_howson(game: Game, **options: Any) -> NashResult:
-    """``dt.solve(game, method="lemke-howson")``: see :func:`lemke_howson`."""
-    return lemke_howson(game, **options)
+def solve_lemke_howson(
+    game: Game,
+    *,
+    initial_label: int | Sequence[int] | None = None,
+    max_pivots: int = 10_000,
+    tol: float = 1e-9,
+) -> NashResult:
+    """``dt.solve(game, method="lemke-howson")``: see :func:`lemke_howson`.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> from deterrence.solvers.two_player import solve_lemke_howson
+    >>> g = dt.NormalFormGame.from_bimatrix([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> len(solve_lemke_howson(g, initial_label=0))
+    1
+    """
+    return lemke_howson(game, initial_label=initial_label, max_pivots=max_pivots, tol=tol)
+
+
+def _lh_single(
+    A: NDArray, B: NDArray, label: int, max_pivots: int, tol: float
+) -> tuple[NDArray, NDArray, int] | None:
+    """One Lemke-Howson path, pivoting two small dictionaries in place.
+
+    Each polytope ``{z : G z <= h}`` is kept as the dictionary ``w = c + D w_B`` of all
+    ``K`` slacks ``w = h - G z`` in terms of the slacks ``w_B`` of its ``d`` tight
+    constraints (array ``[c | D]``, shape ``(K, d + 1)``). Dropping basic label ``k`` moves
+    along the edge where ``w_k`` grows; the blocking label ``j`` minimises ``c_l / -D_lk``
+    over the rows with ``D_lk < 0``, and the pivot is one rank-1 update into preallocated
+    buffers. At the end, the coordinates are read off the dictionaries (``x_i = w_i`` in
+    ``P``, ``y_j = w_{m+j}`` in ``Q``). This is the same path as the batched
+    lexicographic one whenever every ratio test has a single minimiser; at the first tie
+    (a degenerate step), or on running out of pivots or an unblocked edge, it returns None
+    and the caller runs the lexicographic version.
+    """
+    m, n = A.shape
+    K = m + n
+    A1, B1 = _pt._scale_unit(np.asarray(A, float)), _pt._scale_unit(np.asarray(B, float))
+    tabs = (np.zeros((K, m + 1)), np.zeros((K, n + 1)))
+    TP, TQ = tabs
+    TP[:m, 1:] = np.eye(m)  # w_i = x_i
+    TP[m:, 0] = 1.0  # w_{m+j} = 1 - sum_i B1[i, j] x_i
+    TP[m:, 1:] = -B1.T
+    TQ[m:, 1:] = np.eye(n)  # w_{m+j} = y_j
+    TQ[:m, 0] = 1.0  # w_i = 1 - sum_j A1[i, j] y_j
+    TQ[:m, 1:] = -A1
+    bases = [list(range(m)), list(range(m, K))]
+    ratio, f = np.empty(K), np.empty(K)
+    rows = (np.empty(m + 1), np.empty(n + 1))
+    outer = (np.empty((K, m + 1)), np.empty((K, n + 1)))
+    side = 0 if label < m else 1
+    leave = label
+    inf = np.inf
+    for n_piv in range(1, max_pivots + 1):
+        T, basis = tabs[side], bases[side]
+        p = basis.index(leave)
+        col = T[:, 1 + p]
+        cand = col < -tol
+        ratio.fill(-inf)
+        np.divide(T[:, 0], col, out=ratio, where=cand)  # -theta: the blocking ratio, negated
+        j = int(ratio.argmax())
+        best = ratio[j]
+        if best == -inf or np.count_nonzero(ratio >= best - tol) > 1:
+            return None  # unblocked edge (numerical trouble) or a tie: lexicographic route
+        np.divide(col, col[j], out=f)
+        row = rows[side]
+        np.copyto(row, T[j])
+        np.multiply(f[:, None], row, out=outer[side])
+        T -= outer[side]
+        T[:, 1 + p] = f
+        basis[p] = j
+        if j == label:
+            x = np.maximum(TP[:m, 0], 0.0)
+            y = np.maximum(TQ[m:, 0], 0.0)
+            x[[b for b in bases[0] if b < m]] = 0.0
+            y[[b - m for b in bases[1] if b >= m]] = 0.0
+            sx, sy = x.sum(), y.sum()
+            if not (sx > 0.0 and sy > 0.0):
+                return None
+            return x / sx, y / sy, n_piv
+        leave = j
+        side = 1 - side
+    return None
 
 
 def _check_labels(initial_label: Any, K: int) -> NDArray[np.intp]:
@@ -601,9 +774,18 @@ def solve_zero_sum(game: Game, *, tol: float = 1e-9) -> NashResult:
     )
 
 
-def solve_lp(game: Game, **options: Any) -> NashResult:
-    """``dt.solve(game, method="lp")``: see :func:`solve_zero_sum`."""
-    return solve_zero_sum(game, **options)
+def solve_lp(game: Game, *, tol: float = 1e-9) -> NashResult:
+    """``dt.solve(game, method="lp")``: see :func:`solve_zero_sum`.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> from deterrence.solvers.two_player import solve_lp
+    >>> mp = dt.NormalFormGame.from_bimatrix([[1, -1], [-1, 1]])
+    >>> solve_lp(mp).details["value"] == 0.0
+    True
+    """
+    return solve_zero_sum(game, tol=tol)
 
 
 def _undominated(

@@ -25,28 +25,14 @@ from scipy.sparse.linalg import ArpackNoConvergence, MatrixRankWarning, eigs, lg
 
 from .._validation import check_int, check_real
 from ..errors import DeterrenceError, UnsupportedGameError
-from ._tipping_sim import round_half_up, violation_probability
+from ..model.tipping import TippingModel, violation_probability
+from ._tipping_kernel import modes as _modes
+from ._tipping_kernel import round_half_up
 
 __all__ = ["TippingChain", "markov_chain"]
 
 #: Chains up to this many states are solved by sparse LU, larger ones iteratively.
 DIRECT_MAX_STATES = 4000
-
-
-def _modes(pmf: NDArray[np.float64], *, prominence: float = 0.05) -> NDArray:
-    """Peaks of a pmf over 0..n, boundaries included: smoothed by a Gaussian kernel of
-    ``max(1, n / 100)`` counts (sampling noise would make spurious peaks), and a peak must
-    stand out by ``prominence`` times the highest value."""
-    from scipy.ndimage import gaussian_filter1d
-    from scipy.signal import find_peaks
-
-    if not np.any(pmf > 0):
-        return np.array([], dtype=np.int64)
-    sigma = max(1.0, (pmf.size - 1) / 100)
-    smooth = gaussian_filter1d(pmf.astype(float), sigma, mode="constant")
-    padded = np.concatenate([[0.0], smooth, [0.0]])
-    peaks, _ = find_peaks(padded, prominence=prominence * smooth.max())
-    return (peaks - 1).astype(np.int64)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -160,8 +146,14 @@ def _stationary(trans: Any) -> NDArray[np.float64] | None:
             pi = spsolve(a.tocsc(), b)
     else:
         try:
-            vals, vecs = eigs(trans.T.tocsr(), k=1, which="LM",
-                              v0=np.full(n_states, 1.0 / n_states), tol=1e-14, maxiter=100_000)
+            vals, vecs = eigs(
+                trans.T.tocsr(),
+                k=1,
+                which="LM",
+                v0=np.full(n_states, 1.0 / n_states),
+                tol=1e-14,
+                maxiter=100_000,
+            )
         except ArpackNoConvergence:
             return None
         if abs(vals[0] - 1.0) > 1e-9:
@@ -195,7 +187,6 @@ def markov_chain(
     >>> chain.n_states, round(float(chain.pmf.sum()), 12)
     (28, 1.0)
     """
-    from .tipping import TippingModel  # circular at import time
 
     if not isinstance(model, TippingModel):
         raise DeterrenceError(
@@ -265,6 +256,12 @@ def markov_chain(
     mean_a = float(pi @ pa[last])
     pmf.flags.writeable = False
     return TippingChain(
-        model=model, capacity=cap, n_states=n_states, pmf=pmf, mean_apprehensions=mean_a,
-        residual=residual, _transition=trans, _pairs=pairs,
+        model=model,
+        capacity=cap,
+        n_states=n_states,
+        pmf=pmf,
+        mean_apprehensions=mean_a,
+        residual=residual,
+        _transition=trans,
+        _pairs=pairs,
     )

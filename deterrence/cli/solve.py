@@ -1,41 +1,32 @@
-"""Command line: ``deterrence SUBCOMMAND ...`` (also ``python -m deterrence``).
-
-Each subcommand lives next to the code it drives and registers itself through a
-``register_cli(subparsers)`` function listed in :data:`SUBCOMMANDS`; its handler takes the
-parsed arguments and returns an exit code. Any :class:`~deterrence.DeterrenceError` (bad
-file, bad option value) ends the program with exit code 2 and a one-line reason on stderr.
-"""
+"""``deterrence solve GAME.nfg``: the Nash equilibria of a Gambit .nfg game."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import sys
-from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._report import jsonable, text_table
-from .errors import DeterrenceError
+from .._report import jsonable, text_table
+from ..errors import DeterrenceError
+from ._common import HelpFormatter, examples, print_json
 
-__all__ = ["SUBCOMMANDS", "main"]
+__all__ = ["format_result", "register", "result_to_json", "run"]
 
-#: "module:function" of each subcommand's registration function.
-SUBCOMMANDS: tuple[str, ...] = (
-    "deterrence.cli:register_solve",
-    "deterrence.cli:register_games",
-    "deterrence.analysis.race:register_cli",
-    "deterrence.analysis.tipping:register_cli",
+EXAMPLES = (
+    "deterrence solve prisoners_dilemma",
+    "deterrence solve battle_of_the_sexes --method support --json",
+    "deterrence solve shapley --method logit -o tol=1e-10",
 )
 
 
-# ----------------------------------------------------------------------------- solve
-def _game_path(name: str) -> Path:
+def game_path(name: str) -> Path | str:
     """A path on disk, or the name of a game bundled in ``deterrence/games/data``."""
+    if name == "-":  # standard input
+        return name
     p = Path(name)
     if p.exists():
         return p
@@ -108,13 +99,9 @@ def format_result(res: Any, game: Any) -> str:
     return "\n".join(lines)
 
 
-def _run_solve(args: argparse.Namespace) -> int:
-    from .games.nfg import read_nfg
-    from .solvers.api import solve
-
-    game = read_nfg(_game_path(args.game))
+def _options(items: list[str] | None) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for item in args.option or []:
+    for item in items or []:
         key, sep, value = item.partition("=")
         if not sep:
             raise DeterrenceError(f"--option {item!r}: expected KEY=VALUE")
@@ -122,25 +109,38 @@ def _run_solve(args: argparse.Namespace) -> int:
             options[key] = json.loads(value)
         except json.JSONDecodeError:
             options[key] = value
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    """Solve the game; exit code 1 when the solver did not converge."""
+    from ..games.nfg import read_nfg
+    from ..solvers.api import solve
+
+    game = read_nfg(game_path(args.game))
+    options = _options(args.option)
     try:
         res = solve(game, method=args.method, **options)
     except TypeError as exc:  # unknown keyword option of the chosen method
         raise DeterrenceError(f"--option: {exc}") from None
     if args.json:
-        print(json.dumps(result_to_json(res, game), indent=2))
+        print_json(result_to_json(res, game))
     else:
         print(format_result(res, game))
     return 0 if res.converged else 1
 
 
-def register_solve(sub: Any) -> None:
-    from .solvers.api import METHODS
+def register(sub: Any) -> argparse.ArgumentParser:
+    """Add ``deterrence solve`` to the subcommands."""
+    from ..solvers.api import METHODS
 
     p = sub.add_parser(
         "solve",
         help="compute the Nash equilibria of a Gambit .nfg game",
         description="Compute the Nash equilibria of a game in Gambit .nfg format (a path, "
         "or the name of a bundled game: see `deterrence games`).",
+        epilog=examples(*EXAMPLES),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("game", metavar="GAME.nfg", help="path to a .nfg file, or a bundled game name")
     p.add_argument(
@@ -154,63 +154,5 @@ def register_solve(sub: Any) -> None:
         help="solver option, value parsed as JSON when possible (repeatable), e.g. -o tol=1e-9",
     )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(handler=_run_solve)
-
-
-def _run_games(args: argparse.Namespace) -> int:
-    data = resources.files("deterrence.games") / "data"
-    names = sorted(f.name for f in data.iterdir() if f.name.endswith(".nfg"))
-    for n in names:
-        print(n)
-    return 0
-
-
-def register_games(sub: Any) -> None:
-    p = sub.add_parser("games", help="list the bundled example games")
-    p.set_defaults(handler=_run_games)
-
-
-# ------------------------------------------------------------------------------ main
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="deterrence",
-        description="Game-theoretic deterrence solver: does a conditional threat make "
-        "violence a losing strategy?",
-    )
-    from . import __version__
-
-    parser.add_argument("--version", action="version", version=f"deterrence {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for spec in SUBCOMMANDS:
-        module, func = spec.split(":")
-        getattr(importlib.import_module(module), func)(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``deterrence`` script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return int(args.handler(args))
-    except DeterrenceError as exc:
-        msg = " ".join(str(exc).split())
-        print(f"deterrence {args.command}: error: {msg}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:  # output piped into e.g. `head`: not an error
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except OSError as exc:
-        print(
-            f"deterrence {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(
-                ": "
-            ),
-            file=sys.stderr,
-        )
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    p.set_defaults(handler=run)
+    return p

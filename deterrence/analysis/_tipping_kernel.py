@@ -1,6 +1,8 @@
-"""Vectorised simulation kernel of the tipping model, seeding, checkpoints and executors.
+"""Shared private parts of the tipping analyses: argument checks, the vectorised simulation
+kernel, seeding, checkpoints and the modes of a distribution.
 
-Private: :func:`deterrence.simulate_tipping` is the public entry point. One *block* is a
+:func:`deterrence.simulate_tipping` (``analysis/tipping_sim.py``) is the public entry point of
+the simulation. One *block* is a
 contiguous group of capacity values simulated together, ``len(block) * runs`` independent
 runs advanced in lock-step as numpy arrays (rows = runs, columns = priority tiers). Each block
 draws from its own ``SeedSequence.spawn`` child of the root seed, so the numbers depend only
@@ -12,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,50 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtr
 
+from .._validation import check_finite_array
 from ..errors import DeterrenceError
+from ..model.tipping import TippingModel
+
+
+def check_model(model: Any) -> TippingModel:
+    if not isinstance(model, TippingModel):
+        raise DeterrenceError(
+            f"model={type(model).__name__} is not valid; expected a dt.TippingModel"
+        )
+    return model
+
+
+def capacities(capacity: Any, model: TippingModel) -> NDArray[np.float64]:
+    if capacity is None:
+        return np.array([model.capacity])
+    if isinstance(capacity, bool | np.bool_):
+        raise DeterrenceError(f"capacity={capacity!r} is not valid; expected a number or numbers")
+    arr = np.atleast_1d(check_finite_array("capacity", capacity)).astype(float)
+    if arr.ndim != 1 or arr.size == 0:
+        raise DeterrenceError(
+            f"capacity has shape {arr.shape}; expected a number or a non-empty 1-D sequence"
+        )
+    if np.any(arr < 0):
+        bad = float(arr[arr < 0][0])
+        raise DeterrenceError(f"capacity={bad!r} is out of range; expected capacity >= 0")
+    return arr
+
+
+def modes(pmf: NDArray[np.float64], *, prominence: float = 0.05) -> NDArray:
+    """Peaks of a pmf over 0..n, boundaries included: smoothed by a Gaussian kernel of
+    ``max(1, n / 100)`` counts (sampling noise would make spurious peaks), and a peak must
+    stand out by ``prominence`` times the highest value."""
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    if not np.any(pmf > 0):
+        return np.array([], dtype=np.int64)
+    sigma = max(1.0, (pmf.size - 1) / 100)
+    smooth = gaussian_filter1d(pmf.astype(float), sigma, mode="constant")
+    padded = np.concatenate([[0.0], smooth, [0.0]])
+    peaks, _ = find_peaks(padded, prominence=prominence * smooth.max())
+    return (peaks - 1).astype(np.int64)
+
 
 #: Names of the per-block result arrays (each of shape (block capacities, runs) unless noted).
 BLOCK_FIELDS = (
@@ -55,12 +99,6 @@ def split_counts(total: NDArray[np.int64], sizes: NDArray[np.int64]) -> NDArray[
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(sizes.size)[None, :].repeat(len(total), 0), axis=1)
     return base + (rank < rest[:, None])
-
-
-def violation_probability(q: Any, *, mean: float, sd: float, sanction: float) -> NDArray:
-    """``P(g >= sanction * q)`` for ``g = max(0, Normal(mean, sd))`` (1 when the threshold is 0)."""
-    t = sanction * np.asarray(q, dtype=float)
-    return np.where(t > 0, ndtr((mean - t) / sd), 1.0)
 
 
 def catch_probability(v: NDArray, capacity: NDArray, gamma: float) -> NDArray:
@@ -310,35 +348,3 @@ def write_checkpoint(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-# -------------------------------------------------------------------------- executor
-def run_tasks(
-    fn: Callable[[tuple], tuple[int, dict]], tasks: list[tuple], executor: Any
-) -> Iterator[tuple[int, dict]]:
-    """Yield ``fn(task)`` results as they complete: serially, through an Executor's
-    ``submit`` (any ``concurrent.futures.Executor`` or a Dask client's executor), or a
-    map-like callable ``executor(fn, tasks)``."""
-    if executor is None:
-        for task in tasks:
-            yield fn(task)
-        return
-    if hasattr(executor, "submit"):
-        from concurrent.futures import as_completed
-
-        futures = [executor.submit(fn, task) for task in tasks]
-        try:
-            for fut in as_completed(futures):
-                yield fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
-        return
-    if callable(executor):
-        results: Iterable[tuple[int, dict]] = executor(fn, tasks)
-        yield from results
-        return
-    raise DeterrenceError(
-        f"executor={executor!r} is not valid; expected None, a concurrent.futures.Executor "
-        "(anything with .submit) or a map-like callable executor(fn, iterable)"
-    )

@@ -1,0 +1,180 @@
+"""Stationary equilibria of random stochastic games, side by side with sgamesolver.
+
+Inputs (one benchmark group per input; each round solves the same seeded random games,
+``dt.StochasticGame.random``: payoffs uniform on [0, 1), Dirichlet(1) transition rows,
+discount 0.95, every state reachable from every other, so the state graph is cyclic):
+
+* ``stochastic 3s x 2p x 3a`` (smoke), ``8s x 3p x 5a`` (the acceptance size) and
+  ``8s x 3p x 11a`` (full run only).
+
+Contenders:
+
+* ``deterrence-homotopy``: ``dt.solve_stochastic(game, method="homotopy")`` (the logit
+  path of the agent form, polished to regret <= 1e-10 x payoff range);
+* ``sgamesolver-qre-cython`` and ``sgamesolver-qre-numpy``: ``sgamesolver.homotopy.QRE``
+  with its two implementations (defaults; its end point is an approximate equilibrium at
+  a large precision, not polished). Beyond the smallest input (cython) they run only in
+  the full run (sgamesolver takes seconds to minutes per game).
+
+sgamesolver (``pip install --no-build-isolation sgamesolver``; it needs ``wheel`` and
+``cython`` in the environment) uses ``numpy.NaN``, removed in numpy 2: it is restored
+here, in the benchmark only, before the import. It is skipped with a reason when it is not
+installed. Its values are reported unnormalised, like ours (checked below).
+
+Outside the timed part every answer is checked by an independent computation written here
+(:func:`_check`: the profile's values from the dense arrays, then every one-shot deviation
+gain): ours converged with regret <= 1e-8 x payoff range; sgamesolver's regret is
+recorded (and must be below 1e-3 x range), with the largest distance between its
+strategies and ours (both trace the principal branch of the same logit correspondence).
+
+Full run (prints a ratio table at the end)::
+
+    DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_stochastic.py \\
+        --benchmark-enable
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+
+import numpy as np
+import pytest
+
+import deterrence as dt
+
+#: (states, players, actions, games per round, full only)
+INPUTS = [(3, 2, 3, 2, False), (8, 3, 5, 3, False), (8, 3, 11, 1, True)]
+CONTENDERS = ["deterrence-homotopy", "sgamesolver-qre-cython", "sgamesolver-qre-numpy"]
+_FASTEST: dict[tuple[str, str], float] = {}
+_REPORT: dict[str, list[str]] = {}
+
+
+def _param(S: int, N: int, A: int, k: int, full: bool):
+    gid = f"stochastic {S}s x {N}p x {A}a"
+    marks = [pytest.mark.benchmark(group=gid)]
+    if full:
+        marks.append(pytest.mark.full_only)
+    return pytest.param((S, N, A, k), id=f"{S}s-{N}p-{A}a", marks=marks)
+
+
+@functools.cache
+def _games(S: int, N: int, A: int, k: int) -> tuple[dt.StochasticGame, ...]:
+    rng = np.random.default_rng(10_000 * S + 100 * N + A)
+    return tuple(dt.StochasticGame.random(S, N, A, discount=0.95, rng=rng) for _ in range(k))
+
+
+def _check(sg: dt.StochasticGame, strategies) -> tuple[float, np.ndarray]:
+    """(largest one-shot deviation gain, values) of a stationary profile, straight from the
+    dense arrays (einsum over each state's table; independent of the solver's code)."""
+    S, N = sg.n_states, sg.n_players
+    d = np.asarray(sg.discount)
+    letters = "abcdefgh"[:N]
+    P = np.zeros((S, S))
+    r = np.zeros((S, N))
+    for s in range(S):
+        ops = [np.asarray(strategies[s][j]) for j in range(N)]
+        subs = ",".join(letters)
+        P[s] = np.einsum(f"{letters}z,{subs}->z", sg.transitions[s], *ops)
+        r[s] = np.einsum(f"i{letters},{subs}->i", sg.payoffs[s], *ops)
+    V = np.stack([np.linalg.solve(np.eye(S) - d[i] * P, r[:, i]) for i in range(N)], axis=1)
+    worst = 0.0
+    for s in range(S):
+        for i in range(N):
+            table = sg.payoffs[s][i] + d[i] * (sg.transitions[s] @ V[:, i])
+            others = [letters[j] for j in range(N) if j != i]
+            ops = [np.asarray(strategies[s][j]) for j in range(N) if j != i]
+            Q = np.einsum(f"{letters},{','.join(others)}->{letters[i]}", table, *ops)
+            worst = max(worst, float(Q.max() - np.asarray(strategies[s][i]) @ Q))
+    return worst, V
+
+
+def _range(sg: dt.StochasticGame) -> float:
+    return float(max(p.max() for p in sg.payoffs) - min(p.min() for p in sg.payoffs))
+
+
+def _sgamesolver():
+    if not hasattr(np, "NaN"):
+        # sgamesolver 1.0 still uses the alias removed in numpy 2 (keep the noqa: ruff's
+        # NPY201 fix would rewrite this line into a no-op)
+        np.NaN = np.nan  # noqa: NPY201
+    return pytest.importorskip("sgamesolver", reason="sgamesolver cross-check")
+
+
+def _sgs_solve(sgs, game, implementation: str):
+    with contextlib.redirect_stdout(io.StringIO()):
+        solver = sgs.homotopy.QRE(game, implementation=implementation)
+        solver.solver_setup()
+        solver.solve()
+    eq = solver.equilibrium
+    return np.asarray(eq.strategies), np.asarray(eq.values)
+
+
+@pytest.mark.parametrize("size", [_param(*x) for x in INPUTS])
+@pytest.mark.parametrize("contender", CONTENDERS)
+def test_stochastic(benchmark, bench_min, full_run, size, contender):
+    S, N, A, k = size
+    games = _games(S, N, A, k)
+    ours = [dt.solve_stochastic(g, method="homotopy") for g in games]  # untimed reference
+    for g, res in zip(games, ours, strict=True):
+        assert res.converged, res.message
+        reg, V = _check(g, res.strategies)
+        assert reg <= 1e-8 * _range(g), reg
+        np.testing.assert_allclose(res.values, V, atol=1e-8 * np.abs(V).max())
+    label = f"{S}s x {N}p x {A}a"
+    if contender == "deterrence-homotopy":
+        out = benchmark(lambda: [dt.solve_stochastic(g, method="homotopy") for g in games])
+        assert all(r.converged for r in out)
+    else:
+        impl = contender.rsplit("-", 1)[1]
+        if not full_run and (impl == "numpy" or size != INPUTS[0][:4]):
+            pytest.skip("sgamesolver beyond the smallest input runs only in the full run")
+        sgs = _sgamesolver()
+        if impl == "cython":
+            from sgamesolver.homotopy import _qre
+
+            if not getattr(_qre, "ct", False):
+                pytest.skip("sgamesolver was installed without its cython extension")
+        peers = [
+            sgs.SGame(list(g.payoffs), list(g.transitions), np.asarray(g.discount)) for g in games
+        ]
+        out = benchmark.pedantic(
+            lambda: [_sgs_solve(sgs, p, impl) for p in peers], rounds=1, iterations=1
+        )
+        notes = []
+        for g, res, (strat, vals) in zip(games, ours, out, strict=True):
+            prof = [[strat[s, i, : g.shape(s)[i]] for i in range(N)] for s in range(S)]
+            reg, V = _check(g, prof)
+            # sgamesolver's values are the unnormalised V = r + d P V, as ours
+            np.testing.assert_allclose(vals, V, rtol=1e-3)
+            assert reg <= 1e-3 * _range(g), f"sgamesolver's regret {reg}"
+            dist = max(
+                float(np.abs(prof[s][i] - res.strategies[s][i]).max())
+                for s in range(S)
+                for i in range(N)
+            )
+            notes.append(f"regret {reg / _range(g):.1e} x range, distance to ours {dist:.1e}")
+        _REPORT[f"{label} {impl}"] = notes
+    t = bench_min(benchmark)
+    if t is not None:
+        _FASTEST[(label, contender)] = t
+
+
+def test_print_ratios(capsys):
+    """Ratio table of the timed run (sgamesolver time / ours); nothing when timing is off."""
+    if not _FASTEST:
+        pytest.skip("no timings (run with --benchmark-enable)")
+    lines = ["", "stochastic: fastest round, sgamesolver QRE / deterrence homotopy"]
+    for inp in sorted({i for i, _ in _FASTEST}):
+        ours = _FASTEST.get((inp, "deterrence-homotopy"))
+        for impl in ("cython", "numpy"):
+            peer = _FASTEST.get((inp, f"sgamesolver-qre-{impl}"))
+            if ours and peer:
+                lines.append(
+                    f"  {inp}: deterrence {ours:7.3f} s, sgamesolver-{impl} {peer:7.2f} s, "
+                    f"ratio {peer / ours:6.1f}x"
+                )
+                lines.extend(f"      {n}" for n in _REPORT.get(f"{inp} {impl}", []))
+    with capsys.disabled():
+        print("\n".join(lines))

@@ -1,0 +1,961 @@
+"""The campaign as a stochastic game: designate, destroy, re-announce.
+
+Kleiman's proposal is repeated: each round the government scores the surviving
+organizations, designates the most violent for destruction, and announces the next round
+under the same rule, "until none of the remaining groups is notably more violent than the
+rest". :class:`Campaign` is that process as a stochastic game
+(:class:`~deterrence.games.stochastic.BaseStochasticGame`), solved by
+:func:`~deterrence.solve_stochastic` and simulated by :func:`~deterrence.run_campaign`.
+
+States. A state records, for each organization (each *lineage* ``j``), whether the
+original organization is active, a splinter has taken its place (only with
+:class:`~deterrence.Entry`), or it is gone; without entry that is the set of survivors
+(a bitmask: ``2**N - 1`` non-empty sets). With ``designated_state=True`` a state also
+records which survivor is *under pressure* (designated, not yet destroyed); with
+``stop.rounds`` it also counts the rounds played (capped at the limit). State 0 is the
+start: every organization active, nobody designated, round 0.
+
+Players. Every organization of the model is a player of every state; with entry, each
+organization's splinter is one more player (``N + j``). A player that is absent from a
+state (destroyed, or not yet entered) has a single action ``"gone"`` with payoff 0 and does
+not enter the survivors' stage game: the solver stays generic (fixed players, state-
+dependent action sets) and an absent player's value is 0.
+
+Stage game of a state. The model's targeting game restricted to the survivors
+(:class:`~deterrence.TargetingModel` with their parameters, attribution sub-matrix and
+market: a Tullock contest among them for the whole revenue, or fixed shares renormalised
+over them or re-sourced through the :class:`~deterrence.SupplyNetwork`), with
+
+* ``penalty="franchise"`` (default): no stage penalty. What deters is the continuation: a
+  designated survivor ``j`` is destroyed this round with probability ``p_j`` and loses its
+  franchise ``V_j``, its rivals move to the smaller state (bigger shares). Survivor ``i``'s
+  deviation values at state ``S`` are::
+
+      dev_i(a) = u_i(a; penalty 0) + d_i sum_S' P(S' | a, sigma_-i) V_i(S'),
+      P(S' | a) = sum_j P(j designated | a, sigma_-i) P(S' | j designated)
+                  + P(nobody designated | a, sigma_-i) [S' = S],
+
+  with the designation distribution from the structured oracle (``designation_matrix``
+  of :class:`~deterrence.TargetingGame`: who *else* is designated given my level);
+* ``penalty="fixed"``: the one-shot fine of the model (``L_i`` times the designation
+  probability) and nobody is destroyed — the repeated static game, for comparison.
+
+Destruction. ``p_j = min(1, destroy_j * (n * size_share_j) ** -size_elasticity)`` per
+round, where ``size_share_j`` is ``j``'s share of the survivors' revenue (nominal revenue,
+or supply volume with a network) and ``n`` the number of survivors: with
+``size_elasticity > 0`` large groups take longer (expected time ``1 / p_j`` rounds).
+
+The designated state (``designated_state=True``). A designated group is under pressure
+until it is destroyed (probability ``p_j`` per round); the government pursues one target
+at a time, so nobody is newly designated meanwhile. Its continuation is then the
+destruction hazard alone, independent of what anyone does: *nothing* restrains it (nor, in
+those rounds, the others) and it plays its myopic best response — the critic's "what
+stops the designated group from amping up its violence?". Without the flag
+(``designated_state=False``, default) designation is a per-round hazard: a designated
+group that survives the round is scored afresh next round, so restraint can still save it.
+
+Stop rules (:class:`Stop`). ``margin`` (relative: designate only when the top score
+exceeds the second by the margin), ``floor`` (absolute: only when the top score exceeds
+the floor), ``rounds`` (the campaign ends after that many rounds) and ``min_survivors``
+(it ends when that few organizations remain; default 1: a monopolist is never designated,
+it has no rival to be more violent than).
+
+Closed forms (derived in the docstrings of :func:`two_org_campaign`,
+:func:`tournament_values`, :func:`stop_rule_gain` and
+:func:`~deterrence.model.networks.tullock_vacuum`; tested against the solver).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._validation import check_choice, check_int, check_probability, check_real
+from ..errors import DeterrenceError, GameTooLargeError, UnsupportedGameError
+from ..games.base import Game
+from ..games.stochastic import BaseStochasticGame
+from .market import Market
+from .networks import Entry, SupplyNetwork, Territory, tullock_vacuum
+from .rules import NoTargeting, Rule
+from .targeting import TargetingModel
+
+__all__ = [
+    "Campaign",
+    "Stop",
+    "stop_rule_gain",
+    "tournament_values",
+    "two_org_campaign",
+]
+
+PENALTIES = ("franchise", "fixed")
+ORIGINAL, SPLINTER, GONE = 0, 1, 2
+#: Largest number of pure profiles of the brute-force designation distribution (used only
+#: when the structured oracle has no ``_designation_matrix``).
+_BRUTE_LIMIT = 200_000
+
+
+# ----------------------------------------------------------------------------- options
+@dataclass(frozen=True, kw_only=True)
+class Stop:
+    """When the campaign stops designating.
+
+    Parameters
+    ----------
+    margin
+        Relative stop rule: designate only when the top score exceeds the second by at
+        least ``margin`` (replaces the rule's margin; ``None`` keeps it). A tie at the top
+        protects everyone, so uniform high violence stands.
+    floor
+        Absolute stop rule: designate only when the top score exceeds ``floor`` (replaces
+        the rule's floor; ``None`` keeps it).
+    rounds
+        Round limit: no designation from round ``rounds`` on (``None``: no limit). Adds a
+        round counter to the state.
+    min_survivors
+        The campaign ends when at most this many organizations remain (default 1).
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> dt.Stop(floor=2.0, rounds=5)
+    Stop(margin=None, floor=2.0, rounds=5, min_survivors=1)
+    """
+
+    margin: float | None = None
+    floor: float | None = None
+    rounds: int | None = None
+    min_survivors: int = 1
+
+    def __post_init__(self) -> None:
+        if self.margin is not None:
+            object.__setattr__(self, "margin", check_real("stop.margin", self.margin, low=0.0))
+        if self.floor is not None:
+            object.__setattr__(self, "floor", check_real("stop.floor", self.floor))
+        if self.rounds is not None:
+            object.__setattr__(self, "rounds", check_int("stop.rounds", self.rounds, low=0))
+        object.__setattr__(
+            self, "min_survivors", check_int("stop.min_survivors", self.min_survivors, low=1)
+        )
+
+
+@dataclass(frozen=True)
+class _State:
+    status: tuple[int, ...]  # per lineage: ORIGINAL, SPLINTER or GONE
+    flag: int  # the player under pressure, or -1
+    t: int  # rounds played (0 without a round limit)
+
+
+# ----------------------------------------------------------------------------- stage game
+class CampaignStage(Game):
+    """The stage game of one campaign state over all players: the survivors' targeting
+    game, and one ``"gone"`` action with payoff 0 for every absent player."""
+
+    def __init__(self, sub: Any, active: tuple[int, ...], n_players: int, label: str) -> None:
+        self.sub = sub
+        self.active = active
+        self._n = n_players
+        self._label = label
+        pos = dict.fromkeys(range(n_players), -1)
+        for k, i in enumerate(active):
+            pos[i] = k
+        self._pos = pos
+        sub_shape = sub.shape
+        self._shape = tuple(sub_shape[pos[i]] if pos[i] >= 0 else 1 for i in range(n_players))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    def __repr__(self) -> str:
+        return f"CampaignStage({self._label}, shape={self._shape})"
+
+    def sub_profile(self, profile: Sequence[NDArray]) -> tuple[NDArray, ...]:
+        return tuple(np.asarray(profile[i], dtype=float) for i in self.active)
+
+    def _deviation_payoffs(self, profile: tuple[NDArray, ...]) -> list[NDArray]:
+        dev = self.sub._deviation_payoffs(self.sub_profile(profile))
+        out = [np.zeros(1) for _ in range(self._n)]
+        for k, i in enumerate(self.active):
+            out[i] = np.asarray(dev[k], dtype=float)
+        return out
+
+    def to_normal_form(self, *, max_profiles: int = 4_000_000) -> Any:
+        """The dense table (the survivors' table with singleton axes for absent players)."""
+        from ..games.normal_form import NormalFormGame
+
+        sub = self.sub.to_normal_form(max_profiles=max_profiles).payoffs
+        m = len(self.active)
+        out = np.zeros((self._n, *self._shape))
+        # sub axes are in active order, which is increasing: insert singleton axes
+        full = sub.reshape((m, *self._shape))
+        for k, i in enumerate(self.active):
+            out[i] = full[k]
+        return NormalFormGame(out)
+
+
+def _brute_designation(game: Any, profile: Sequence[NDArray]) -> list[NDArray]:
+    """P(j designated | i plays a, others mix) by enumerating pure profiles (small games)."""
+    shape = game.shape
+    n_prof = int(np.prod(shape))
+    if n_prof > _BRUTE_LIMIT:
+        raise GameTooLargeError(
+            f"the designation distribution of a {shape} game needs the structured oracle's "
+            f"designation_matrix; brute force is limited to {_BRUTE_LIMIT} profiles"
+        )
+    idx = np.array(list(np.ndindex(*shape)), dtype=np.intp).reshape(-1, len(shape))
+    des = game.pure_components(idx)["designation"]
+    out = []
+    for i in range(len(shape)):
+        w = np.ones(n_prof)
+        for k in range(len(shape)):
+            if k != i:
+                w = w * np.asarray(profile[k], dtype=float)[idx[:, k]]
+        M = np.zeros((shape[i], n_prof))
+        M[idx[:, i], np.arange(n_prof)] = w
+        out.append(M @ des)
+    return out
+
+
+def _pure_designation(game: Any, actions: Sequence[int]) -> list[NDArray]:
+    """The designation distribution at a pure profile: one exact pure evaluation per
+    deviation (``sum(shape)`` profiles)."""
+    shape = game.shape
+    rows, slices, start = [], [], 0
+    for i, k in enumerate(shape):
+        block = np.tile(np.asarray(actions, dtype=np.intp), (k, 1))
+        block[:, i] = np.arange(k)
+        rows.append(block)
+        slices.append(slice(start, start + k))
+        start += k
+    des = game.pure_components(np.concatenate(rows))["designation"]
+    return [np.asarray(des[sl], dtype=float) for sl in slices]
+
+
+def designation_distribution(game: Any, profile: Sequence[NDArray]) -> list[NDArray]:
+    """``out[i][a, j]`` = P(``j`` designated | ``i`` plays ``a``, the others mix): the
+    structured oracle's ``_designation_matrix`` when the game has it, brute force else."""
+    probs = [np.asarray(q, dtype=float) for q in profile]
+    if all(np.count_nonzero(q) == 1 for q in probs):
+        return _pure_designation(game, [int(np.flatnonzero(q)[0]) for q in probs])
+    fn = getattr(game, "_designation_matrix", None)
+    if fn is not None:
+        return [np.asarray(x, dtype=float) for x in fn(tuple(profile))]
+    return _brute_designation(game, profile)
+
+
+# ----------------------------------------------------------------------------- campaign
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Campaign(BaseStochasticGame):
+    """Kleiman's campaign over a targeting model (see the module docstring).
+
+    Parameters
+    ----------
+    model
+        The :class:`~deterrence.TargetingModel`: organizations, announced rule, market.
+        Rules that designate at most one organization per round (most violent, noisy
+        most violent, priority list, proportional enforcement) are supported;
+        ``TopK(k > 1)`` is refused.
+    destroy
+        ``destroy_j`` in ``[0, 1]`` (scalar or one per organization): probability per
+        round that a designated organization of average size is destroyed.
+    size_elasticity
+        ``e >= 0``: ``p_j = min(1, destroy_j * (n * size_share_j) ** -e)`` — large groups
+        take longer.
+    discount
+        Discount factor in ``[0, 1)``, scalar or one per organization.
+    stop
+        :class:`Stop`: margin, floor, round limit, minimum number of survivors.
+    penalty
+        ``"franchise"`` (the continuation value is what a designated group loses) or
+        ``"fixed"`` (the model's one-shot fine, nobody destroyed).
+    designated_state
+        Model the designated-but-not-yet-destroyed state (see the module docstring).
+    supply, territory, entry
+        Optional :class:`~deterrence.SupplyNetwork` (re-sourcing sets the next state's
+        shares and sizes), :class:`~deterrence.Territory` (vacuum contests; used by
+        :func:`~deterrence.run_campaign`) and :class:`~deterrence.Entry` (splinters).
+    vacuum
+        Count the successor contest over a destroyed group's territory in the simulated
+        violence (:func:`~deterrence.model.networks.tullock_vacuum`). Without a territory
+        graph every survivor contests, for a rent equal to the destroyed group's nominal
+        revenue, at ``vacuum_cost`` per unit of violence. The contest's rent is dissipated:
+        its net value to the contestants is left out of the continuation values.
+    vacuum_cost
+        Marginal cost of violence in the successor contest without a territory graph.
+
+    Examples
+    --------
+    Two organizations; violence pays 1 per round, the market 10 split evenly. The
+    designated organization is destroyed with probability 1/2 and loses a franchise worth
+    ``5 / (1 - 0.9) = 50``: restraint pays (``d p V = 22.5 > 1``).
+
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=2, levels=[0.0, 1.0], benefit=1.0,
+    ...                           market=dt.Market(revenue=10.0, shares=[0.5, 0.5]))
+    >>> camp = dt.Campaign(model, destroy=0.5, discount=0.9)
+    >>> camp.n_states, camp.state_names[0]
+    (3, '{org1, org2}')
+    >>> res = dt.solve_stochastic(camp)
+    >>> [q.tolist() for q in res.strategies[0]], res.values[0].round(6).tolist()
+    ([[1.0, 0.0], [1.0, 0.0]], [50.0, 50.0])
+    """
+
+    model: TargetingModel
+    destroy: Any = 0.5
+    size_elasticity: float = 0.0
+    discount: Any = 0.9
+    stop: Stop = field(default_factory=Stop)
+    penalty: str = "franchise"
+    designated_state: bool = False
+    supply: SupplyNetwork | None = None
+    territory: Territory | None = None
+    entry: Entry | None = None
+    vacuum: bool = True
+    vacuum_cost: float = 1.0
+
+    def __init__(self, model: TargetingModel, **kwargs: Any) -> None:
+        # model is positional (dt.Campaign(model, ...)); every option is keyword-only
+        names = {f.name for f in dataclasses.fields(self)} - {"model"}
+        unknown = sorted(set(kwargs) - names)
+        if unknown:
+            raise DeterrenceError(
+                f"Campaign got unknown option(s) {unknown}; expected some of {sorted(names)}"
+            )
+        for f in dataclasses.fields(self):
+            if f.name == "model":
+                val = model
+            elif f.name in kwargs:
+                val = kwargs[f.name]
+            elif f.default is not dataclasses.MISSING:
+                val = f.default
+            else:
+                val = f.default_factory()  # type: ignore[misc]
+            object.__setattr__(self, f.name, val)
+        self.__post_init__()
+
+    # ------------------------------------------------------------------ validation
+    def __post_init__(self) -> None:
+        m = self.model
+        if not isinstance(m, TargetingModel):
+            raise DeterrenceError(f"model={m!r} is not valid; expected a dt.TargetingModel")
+        n = m.n_orgs
+        if getattr(m.rule, "k", 1) > 1:
+            raise UnsupportedGameError(
+                f"model.rule={m.rule.describe()!r} designates {m.rule.k} organizations per "
+                "round; the campaign supports rules designating at most one (most violent, "
+                "noisy most violent, priority, proportional)"
+            )
+        object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
+        object.__setattr__(
+            self,
+            "size_elasticity",
+            check_real("size_elasticity", self.size_elasticity, low=0.0),
+        )
+        disc = self.discount
+        if np.ndim(disc) == 0:
+            d = np.full(n, check_real("discount", disc, low=0.0, high=1.0, high_open=True))
+        else:
+            arr = np.asarray(disc, dtype=float)
+            if arr.shape != (n,):
+                raise DeterrenceError(
+                    f"discount has shape {arr.shape}; expected a scalar or ({n},) (one per "
+                    "organization)"
+                )
+            d = np.array(
+                [
+                    check_real(f"discount[{k}]", x, low=0.0, high=1.0, high_open=True)
+                    for k, x in enumerate(arr.tolist())
+                ]
+            )
+        if not isinstance(self.stop, Stop):
+            raise DeterrenceError(
+                f"stop={self.stop!r} is not valid; expected dt.Stop(margin=..., floor=..., "
+                "rounds=..., min_survivors=...)"
+            )
+        check_choice("penalty", self.penalty, PENALTIES)
+        for name in ("designated_state", "vacuum"):
+            if not isinstance(getattr(self, name), bool | np.bool_):
+                raise DeterrenceError(
+                    f"{name}={getattr(self, name)!r} is not valid; expected True or False"
+                )
+        object.__setattr__(
+            self, "vacuum_cost", check_real("vacuum_cost", self.vacuum_cost, low=0.0, low_open=True)
+        )
+        for name, cls in (("supply", SupplyNetwork), ("territory", Territory), ("entry", Entry)):
+            val = getattr(self, name)
+            if val is not None and not isinstance(val, cls):
+                raise DeterrenceError(
+                    f"{name}={val!r} is not valid; expected dt.{cls.__name__}(...) or None"
+                )
+            if val is not None and hasattr(val, "check_organizations"):
+                val.check_organizations(m.names)
+        q = self.entry.probabilities(n) if self.entry is not None else np.zeros(n)
+        rule = self._stop_rule(m.rule)
+        object.__setattr__(self, "_rule", rule)
+        object.__setattr__(self, "_q", q)
+        n_players = 2 * n if self.entry is not None else n
+        object.__setattr__(self, "n_players", n_players)
+        object.__setattr__(self, "discount", np.concatenate([d, d])[:n_players])
+        self.discount.flags.writeable = False
+        self._build_states()
+        object.__setattr__(self, "_stage_cache", {})
+        object.__setattr__(self, "_trans_cache", {})
+
+    def _stop_rule(self, rule: Rule) -> Rule:
+        changes = {}
+        for key in ("margin", "floor"):
+            val = getattr(self.stop, key)
+            if val is None:
+                continue
+            if not any(f.name == key for f in dataclasses.fields(rule)):
+                raise DeterrenceError(
+                    f"stop.{key}={val!r} cannot apply to the rule {rule.describe()!r}; it has "
+                    f"no {key} (use dt.MostViolent for margins)"
+                )
+            changes[key] = val
+        return dataclasses.replace(rule, **changes) if changes else rule
+
+    # ------------------------------------------------------------------ states
+    def _targeting_on(self, status: tuple[int, ...], t: int) -> bool:
+        if isinstance(self._rule, NoTargeting):  # type: ignore[attr-defined]
+            return False
+        n_active = sum(1 for x in status if x != GONE)
+        if n_active <= self.stop.min_survivors:
+            return False
+        return self.stop.rounds is None or t < self.stop.rounds
+
+    def _canon(self, status: tuple[int, ...], flag: int, t: int) -> _State:
+        T = self.stop.rounds
+        t = 0 if T is None else min(t, T)
+        if not self._targeting_on(status, t):
+            flag = -1
+            if T is not None:
+                t = T
+        return _State(status, flag, t)
+
+    def _build_states(self) -> None:
+        n = self.model.n_orgs
+        codes = (ORIGINAL, SPLINTER, GONE) if self.entry is not None else (ORIGINAL, GONE)
+        T = self.stop.rounds
+        states: list[_State] = []
+        seen: set[_State] = set()
+        statuses = sorted(
+            itertools.product(codes, repeat=n),
+            key=lambda st: (sum(x == GONE for x in st), sum(x == SPLINTER for x in st), st),
+        )
+        for t in range(1 if T is None else T + 1):
+            for st in statuses:
+                if all(x == GONE for x in st):
+                    continue
+                flags = [-1]
+                if self.designated_state and self.penalty == "franchise":
+                    flags += [self._slot(j, st[j]) for j in range(n) if st[j] != GONE]
+                for f in flags:
+                    c = self._canon(st, f, t)
+                    if c not in seen:
+                        seen.add(c)
+                        states.append(c)
+        object.__setattr__(self, "_states", tuple(states))
+        object.__setattr__(self, "_index", {s: k for k, s in enumerate(states)})
+        object.__setattr__(self, "n_states", len(states))
+        object.__setattr__(self, "state_names", tuple(self._name(s) for s in states))
+
+    def _slot(self, lineage: int, code: int) -> int:
+        return lineage if code == ORIGINAL else self.model.n_orgs + lineage
+
+    def _lineage(self, slot: int) -> int:
+        return slot % self.model.n_orgs
+
+    @property
+    def player_names(self) -> tuple[str, ...]:
+        """Organization names, then (with entry) their splinters' (``"<name>'"``)."""
+        names = self.model.names
+        return names + tuple(f"{x}'" for x in names) if self.entry is not None else names
+
+    def _name(self, s: _State) -> str:
+        names = self.player_names
+        act = [names[i] for i in self._active(s)]
+        out = "{" + ", ".join(act) + "}"
+        if s.flag >= 0:
+            out += f" {names[s.flag]} designated"
+        if self.stop.rounds is not None:
+            out += f" round {s.t}"
+        return out
+
+    def _active(self, s: _State) -> tuple[int, ...]:
+        return tuple(sorted(self._slot(j, c) for j, c in enumerate(s.status) if c != GONE))
+
+    def state_info(self, s: int) -> dict[str, Any]:
+        """What state ``s`` is: ``active`` players, ``flag`` (the player under pressure or
+        -1), ``round``, ``targeting`` (is anyone designated in it), ``status`` per lineage
+        (0 original, 1 splinter, 2 gone)."""
+        st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
+        return {
+            "active": self._active(st),
+            "flag": st.flag,
+            "round": st.t,
+            "targeting": st.flag < 0 and self._targeting_on(st.status, st.t),
+            "status": st.status,
+        }
+
+    @property
+    def initial_state(self) -> int:
+        """Index of the starting state (every organization active): 0."""
+        return 0
+
+    # ------------------------------------------------------------------ sizes and markets
+    def _sizes(self, active: tuple[int, ...]) -> NDArray[np.float64]:
+        """Sizes (revenue) of the active players: supply volume with a network, else the
+        model's nominal revenue."""
+        lin = [self._lineage(i) for i in active]
+        rev = np.asarray(self.model.revenue, dtype=float)
+        if self.supply is None:
+            return rev[lin]
+        names = [self.model.names[j] for j in lin]
+        vol = self.supply.volumes(names)
+        base = self.supply.volumes(None)
+        out = []
+        for j, nm in zip(lin, names, strict=True):
+            v0, v = base.get(nm, 0.0), vol.get(nm, 0.0)
+            out.append(rev[j] * v / v0 if v0 > 0 and v > 0 else rev[j])
+        return np.array(out)
+
+    def destruction_probability(self, s: int) -> NDArray[np.float64]:
+        """``p_j`` of each active player of state ``s`` (in the order of ``active``)."""
+        st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
+        return self._p(self._active(st))
+
+    def _p(self, active: tuple[int, ...]) -> NDArray[np.float64]:
+        base = self.destroy[[self._lineage(i) for i in active]]  # type: ignore[index]
+        if self.size_elasticity == 0.0:
+            return base.copy()
+        size = self._sizes(active)
+        rel = len(active) * size / size.sum()
+        return np.minimum(1.0, base * rel ** (-self.size_elasticity))
+
+    def _submodel(self, st: _State) -> TargetingModel:
+        m = self.model
+        active = self._active(st)
+        lin = [self._lineage(i) for i in active]
+        n = len(active)
+        levels = []
+        for i, j in zip(active, lin, strict=True):
+            g = m.levels[j]
+            if i >= m.n_orgs and self.entry is not None:
+                keep = g[g >= self.entry.break_in - 1e-12]
+                g = keep if keep.size else g[-1:]
+            levels.append(g)
+        rule = self._rule  # type: ignore[attr-defined]
+        if st.flag >= 0 or not self._targeting_on(st.status, st.t):
+            rule = NoTargeting()
+        elif hasattr(rule, "order"):
+            pos = {j: k for k, j in enumerate(lin)}
+            rule = dataclasses.replace(rule, order=tuple(pos[j] for j in rule.order if j in pos))
+        market = self._submarket(active, lin)
+        M = m.effective_attribution[np.ix_(lin, lin)]
+        penalty = m.penalty[lin] if self.penalty == "fixed" else 0.0
+        metrics = {k: v[lin] for k, v in m.metrics.items()}
+        return dataclasses.replace(
+            m,
+            n_orgs=n,
+            levels=levels,
+            benefit=m.benefit[lin],
+            cost=m.cost[lin],
+            penalty=penalty,
+            rule=rule,
+            market=market,
+            carrot=m.carrot[lin],
+            extortion=m.extortion[lin],
+            revenue=self._sizes(active),
+            metrics=metrics,
+            attribution=M if not np.allclose(M, np.eye(n)) else None,
+            framing=None,
+            baseline=NoTargeting(),
+            names=[self.player_names[i] for i in active],
+        )
+
+    def _submarket(self, active: tuple[int, ...], lin: list[int]) -> Market | None:
+        mk = self.model.market
+        sup = self.supply
+        names = [self.model.names[j] for j in lin]
+        scale = 1.0
+        if sup is not None:
+            total0 = sum(sup.volumes(None).values())
+            total = sum(sup.volumes(names).values())
+            scale = total / total0 if total0 > 0 else 0.0
+        if mk is None:
+            if sup is None:
+                return None
+            return Market(
+                revenue=sup.price * sum(sup.volumes(names).values()),
+                shares=tuple(sup.shares(names)),
+            )
+        if mk.contest:
+            base = np.broadcast_to(np.asarray(mk.base, dtype=float), (self.model.n_orgs,))
+            return Market(revenue=mk.revenue * scale, exponent=mk.exponent, base=tuple(base[lin]))
+        if sup is not None:
+            shares = sup.shares(names)
+        else:
+            sh = np.asarray(mk.shares, dtype=float)[lin]
+            shares = sh / sh.sum() if sh.sum() > 0 else np.full(len(lin), 1.0 / len(lin))
+        shares = tuple(float(x) for x in shares / shares.sum())
+        return Market(revenue=mk.revenue * scale, shares=shares)
+
+    # ------------------------------------------------------------------ the protocol
+    def stage(self, s: int) -> CampaignStage:
+        """The stage game of state ``s`` (survivors' targeting game; absent players have
+        one action ``"gone"`` worth 0)."""
+        cache = self._stage_cache  # type: ignore[attr-defined]
+        if s not in cache:
+            st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
+            sub = self._submodel(st).game()
+            cache[s] = CampaignStage(sub, self._active(st), self.n_players, self.state_names[s])
+        return cache[s]
+
+    def shape(self, s: int) -> tuple[int, ...]:
+        return self.stage(s).shape
+
+    def _outcomes(self, s: int) -> tuple[NDArray, NDArray, bool]:
+        """``(T, stay, action_dependent)``: row ``k`` of ``T`` is the next-state law when
+        the ``k``-th active player is designated (or, in a flag state, the action-free
+        law); ``stay`` the law when nobody is."""
+        cache = self._trans_cache  # type: ignore[attr-defined]
+        if s in cache:
+            return cache[s]
+        st = self._states[s]  # type: ignore[attr-defined]
+        active = self._active(st)
+        S = self.n_states
+        idx = self._index  # type: ignore[attr-defined]
+
+        def law(status: tuple[int, ...], flag: int) -> NDArray:
+            e = np.zeros(S)
+            e[idx[self._canon(status, flag, st.t + 1)]] = 1.0
+            return e
+
+        stay = law(st.status, st.flag)
+        p = self._p(active)
+        q = self._q  # type: ignore[attr-defined]
+
+        def destroyed(i: int) -> NDArray:
+            j = self._lineage(i)
+            out = np.zeros(S)
+            status = list(st.status)
+            if status[j] == ORIGINAL and q[j] > 0:
+                status[j] = SPLINTER
+                out += q[j] * law(tuple(status), -1)
+                status[j] = GONE
+                out += (1.0 - q[j]) * law(tuple(status), -1)
+            else:
+                status[j] = GONE
+                out += law(tuple(status), -1)
+            return out
+
+        if st.flag >= 0:
+            k = active.index(st.flag)
+            row = p[k] * destroyed(st.flag) + (1.0 - p[k]) * stay
+            out = (row[None, :], row, False)
+        elif not self._targeting_on(st.status, st.t) or self.penalty == "fixed":
+            out = (np.tile(stay, (len(active), 1)), stay, False)
+        else:
+            rows = []
+            for k, i in enumerate(active):
+                if self.designated_state:
+                    rows.append(law(st.status, i))
+                else:
+                    rows.append(p[k] * destroyed(i) + (1.0 - p[k]) * stay)
+            out = (np.array(rows), stay, True)
+        cache[s] = out
+        return out
+
+    def successors(self, s: int) -> tuple[int, ...]:
+        T, stay, _ = self._outcomes(check_int("s", s, low=0, high=self.n_states - 1))
+        mask = (T.sum(axis=0) + stay) > 0
+        return tuple(int(x) for x in np.flatnonzero(mask))
+
+    def _transitions_and_designation(
+        self, s: int, profile: Sequence[NDArray]
+    ) -> tuple[list[NDArray], list[NDArray] | None]:
+        T, stay, dependent = self._outcomes(s)
+        stage = self.stage(s)
+        n = self.n_players
+        if not dependent:
+            row = T[0] if T.shape[0] == 1 else stay
+            return [np.tile(row, (stage.shape[i], 1)) for i in range(n)], None
+        sub_prof = stage.sub_profile(profile)
+        D = designation_distribution(stage.sub, sub_prof)
+        out: list[NDArray] = [np.zeros(0)] * n
+        sub_rows = []
+        for k, i in enumerate(stage.active):
+            none = 1.0 - D[k].sum(axis=1)
+            rows = D[k] @ T + np.clip(none, 0.0, None)[:, None] * stay[None, :]
+            rows /= rows.sum(axis=1, keepdims=True)
+            out[i] = rows
+            sub_rows.append(rows)
+        # absent players: the law under the profile (any active player's average)
+        k0, i0 = 0, stage.active[0]
+        avg = np.asarray(profile[i0], dtype=float) @ sub_rows[k0]
+        for i in range(n):
+            if stage._pos[i] < 0:
+                out[i] = avg[None, :]
+        return out, D
+
+    def deviation_transitions(
+        self, s: int, profile: Sequence[NDArray[np.float64]]
+    ) -> list[NDArray[np.float64]]:
+        """``out[i][a, s']`` = P(next state ``s'`` | ``i`` plays ``a``, others mix), from
+        the designation distribution times the destruction and entry probabilities."""
+        return self._transitions_and_designation(s, profile)[0]
+
+    def deviation_values(
+        self, s: int, profile: Sequence[NDArray[np.float64]], values: NDArray[np.float64]
+    ) -> list[NDArray[np.float64]]:
+        r = self.stage(s)._deviation_payoffs(tuple(profile))
+        T = self.deviation_transitions(s, profile)
+        d = self.discount
+        return [
+            np.asarray(r[i], dtype=float) + d[i] * (T[i] @ values[:, i])
+            for i in range(self.n_players)
+        ]
+
+    def next_state(
+        self,
+        s: int,
+        *,
+        designated: int | None = None,
+        destroyed: bool = False,
+        splinter: bool = False,
+    ) -> int:
+        """The state after a round of state ``s`` in which player ``designated`` (or
+        nobody) was designated and, if ``destroyed``, destroyed (replaced by its splinter if
+        ``splinter``). In a flag state the player under pressure is the one at risk."""
+        st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
+        idx = self._index  # type: ignore[attr-defined]
+        target = st.flag if st.flag >= 0 else designated
+        if target is None or target < 0 or self.penalty == "fixed":
+            return idx[self._canon(st.status, st.flag, st.t + 1)]
+        if target not in self._active(st):
+            raise DeterrenceError(
+                f"designated={target!r} is not active in state {self.state_names[s]!r}"
+            )
+        if not destroyed:
+            flag = target if self.designated_state else -1
+            return idx[self._canon(st.status, flag, st.t + 1)]
+        status = list(st.status)
+        j = self._lineage(target)
+        status[j] = SPLINTER if (splinter and status[j] == ORIGINAL) else GONE
+        return idx[self._canon(tuple(status), -1, st.t + 1)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_stage_cache"] = {}
+        state["_trans_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------------------ reporting helpers
+    def vacuum_violence(self, destroyed: int, survivors: Sequence[int]) -> dict[int, float]:
+        """Each contestant's violence in the successor contest over the territory of
+        player ``destroyed``, contested by the players ``survivors`` (after the round)."""
+        if not self.vacuum:
+            return {}
+        names = self.model.names
+        lin_d = self._lineage(destroyed)
+        if self.territory is not None:
+            who = self.territory.contestants(
+                names[lin_d], [names[self._lineage(i)] for i in survivors]
+            )
+            rent = self.territory.rent(names[lin_d])
+            cost = self.territory.cost
+            idx = [i for i in survivors if names[self._lineage(i)] in who]
+        else:
+            idx = [i for i in survivors if i != destroyed]
+            rent = float(self.model.revenue[lin_d])
+            cost = self.vacuum_cost
+        total = tullock_vacuum(rent, len(idx), cost)
+        return {i: total / len(idx) for i in idx} if idx and total > 0 else {}
+
+    def describe(self) -> str:
+        """A few lines for reports."""
+        lines = [
+            f"campaign over {self.model.n_orgs} organizations ({self.n_states} states, "
+            f"{self.n_players} players)",
+            f"rule: {self._rule.describe()}; penalty: {self.penalty}",  # type: ignore[attr-defined]
+            "destruction probability per round: "
+            + ", ".join(f"{x:g}" for x in np.unique(self.destroy))
+            + (f" (size elasticity {self.size_elasticity:g})" if self.size_elasticity else ""),
+            f"discount: {', '.join(f'{x:g}' for x in np.unique(self.discount))}",
+        ]
+        if self.designated_state:
+            lines.append("a designated group stays under pressure until destroyed")
+        if self.entry is not None:
+            lines.append(
+                f"entry: splinters with probability {self.entry.probability}, break-in "
+                f"violence {self.entry.break_in:g}"
+            )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Campaign({self.model.n_orgs} organizations, {self.n_states} states, "
+            f"penalty={self.penalty!r}, designated_state={self.designated_state})"
+        )
+
+
+def _per_org_prob(name: str, value: Any, n: int) -> NDArray[np.float64]:
+    if np.ndim(value) == 0:
+        out = np.full(n, check_probability(name, value))
+    else:
+        arr = np.asarray(value, dtype=float)
+        if arr.shape != (n,):
+            raise DeterrenceError(
+                f"{name} has shape {arr.shape}; expected a scalar or ({n},) (one per organization)"
+            )
+        out = np.array([check_probability(f"{name}[{k}]", x) for k, x in enumerate(arr.tolist())])
+    out.flags.writeable = False
+    return out
+
+
+# ----------------------------------------------------------------------------- closed forms
+def two_org_campaign(
+    *, revenue: float, benefit: float, destroy: float, discount: float
+) -> dict[str, float]:
+    """Two organizations: the franchise value and the critical penalty, in closed form.
+
+    Setup: two identical organizations choose violence 0 or 1; violence pays ``b`` per
+    round; the market ``R`` is split evenly (a monopolist takes it all); the most violent
+    is designated when its score exceeds 0 (ties split) and destroyed with probability
+    ``p``; discount ``d``; a monopolist is never designated (it plays 1).
+
+    *Franchise.* If both restrain, nobody is designated: each earns ``R/2`` forever,
+    ``F = (R/2) / (1 - d)``. The monopoly is worth ``W = (R + b) / (1 - d)``.
+
+    *Restraint.* Deviating to 1 pays ``R/2 + b`` today and gets the deviator designated:
+    it keeps the franchise only with probability ``1 - p``. Restraint is an equilibrium iff
+    ``R/2 + d F >= R/2 + b + d (1 - p) F``, i.e. ``b <= d p F``: the campaign works as a
+    one-shot fine of ``L_eff = d p F`` (the *implied penalty*), and the critical fixed
+    penalty of the one-shot game is ``L* = b``. Equivalently ``p >= p* = b / (d F)``.
+
+    *Uniform violence.* If both play 1, each is designated with probability 1/2; lowering
+    violence to 0 gets the rival designated for sure, so it moves the deviator from
+    ``(p/2) * 0 + (p/2) W`` to ``p W`` in the destroyed-either-way branch while costing
+    ``b``: both-violent is an equilibrium iff ``b >= d p W / 2``, with values ``V_hi = (R/2
+    + b + d p W / 2) / (1 - d (1 - p))``.
+
+    Examples
+    --------
+    >>> from deterrence.model.campaign import two_org_campaign
+    >>> out = two_org_campaign(revenue=10.0, benefit=1.0, destroy=0.5, discount=0.9)
+    >>> round(out["franchise"], 9), round(out["implied_penalty"], 9), out["critical_penalty"]
+    (50.0, 22.5, 1.0)
+    """
+    R = check_real("revenue", revenue, low=0.0)
+    b = check_real("benefit", benefit, low=0.0)
+    p = check_probability("destroy", destroy)
+    d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
+    F = (R / 2) / (1 - d)
+    W = (R + b) / (1 - d)
+    return {
+        "franchise": F,
+        "monopoly": W,
+        "implied_penalty": d * p * F,
+        "critical_penalty": b,
+        "critical_destroy": b / (d * F) if d * F > 0 else np.inf,
+        "restraint_is_equilibrium": float(b <= d * p * F),
+        "violence_is_equilibrium": float(b >= d * p * W / 2),
+        "violent_value": (R / 2 + b + d * p * W / 2) / (1 - d * (1 - p)),
+    }
+
+
+def tournament_values(
+    n: int, *, revenue: float, benefit: float, discount: float
+) -> NDArray[np.float64]:
+    """The elimination tournament: each round one organization is destroyed for sure.
+
+    Setup: ``n`` identical organizations, violence 0 or 1 paying ``b``; the market ``R`` is
+    split evenly among the survivors; the rule always designates someone (floor below
+    every score, ties split) and destruction is certain (``p = 1``); discount ``d``.
+
+    Derivation. In the state with ``k`` survivors, being designated ends the franchise,
+    surviving leads to ``k - 1``. Survivor ``i``'s payoff is ``u_i(v) + d (1 - P_i(v))
+    V_{k-1} = u_i(v) + d V_{k-1} - d V_{k-1} P_i(v)``: the stage game of a one-shot
+    targeting game with **stage penalty** ``L_k = d V_{k-1}``, the discounted value of the
+    next state (plus a constant). When everyone restrains (ties split, each designated
+    with probability ``1/k``), ``V_k = R/k + d (k-1)/k V_{k-1}``, from ``V_1 = (R + b) /
+    (1 - d)`` (the last survivor is left alone). Restraint is an equilibrium at ``k`` iff
+    deviating to violence (designated for sure) does not pay: ``b <= d (k-1)/k V_{k-1}``.
+
+    Returns
+    -------
+    ndarray
+        ``V_1, ..., V_n`` (index ``k - 1``).
+
+    Examples
+    --------
+    >>> from deterrence.model.campaign import tournament_values
+    >>> tournament_values(3, revenue=6.0, benefit=0.0, discount=0.5).round(6).tolist()
+    [12.0, 6.0, 4.0]
+    """
+    n = check_int("n", n, low=1)
+    R = check_real("revenue", revenue, low=0.0)
+    b = check_real("benefit", benefit, low=0.0)
+    d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
+    V = np.empty(n)
+    V[0] = (R + b) / (1 - d)
+    for k in range(2, n + 1):
+        V[k - 1] = R / k + d * (k - 1) / k * V[k - 2]
+    return V
+
+
+def stop_rule_gain(
+    *, n: int, benefit: float, destroy: float, discount: float, next_value: float, rule: str
+) -> float:
+    """Gain from lowering violence when all ``n >= 3`` organizations are at the top level.
+
+    Setup: ``n`` identical organizations at the top of the grid ``{0, 1}``, violence paying
+    ``b``; a designated organization is destroyed with probability ``p``; ``X`` is an
+    organization's value in the state that follows a rival's destruction (``next_value``).
+
+    *Relative stop rule* (``rule="margin"``: designate only when the top score beats the
+    second by a positive margin). At uniform top violence the scores tie and nobody is
+    designated. If one organization lowers its violence, the other ``n - 1 >= 2`` still
+    tie at the top: still nobody is designated, and the deviation only costs ``b``. The
+    gain is ``-b``: uniform high violence stands, whatever ``p`` and ``d``. (With two
+    organizations lowering violence *does* expose the rival, so the margin rule bites.)
+
+    *Absolute floor* (``rule="floor"``, ties split). At uniform top violence each is
+    designated with probability ``1/n``; lowering violence escapes designation, and a
+    rival is designated instead. Staying pays ``b + d [(1-p) V + p (n-1)/n X]`` (plus the
+    common market term), deviating ``d [(1-p) V + p X]``: the gain is::
+
+        d p X / n - b,
+
+    positive when the smaller state is worth enough: the floor breaks uniform violence.
+
+    Examples
+    --------
+    >>> from deterrence.model.campaign import stop_rule_gain
+    >>> stop_rule_gain(n=3, benefit=1, destroy=0.5, discount=0.9, next_value=40,
+    ...                rule="margin")
+    -1.0
+    >>> round(stop_rule_gain(n=3, benefit=1, destroy=0.5, discount=0.9, next_value=40,
+    ...                      rule="floor"), 9)
+    5.0
+    """
+    check_choice("rule", rule, ("margin", "floor"))
+    n = check_int("n", n, low=3)
+    b = check_real("benefit", benefit, low=0.0)
+    p = check_probability("destroy", destroy)
+    d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
+    x = check_real("next_value", next_value)
+    if rule == "margin":
+        return -b
+    return d * p * x / n - b

@@ -1,0 +1,654 @@
+"""Sweeps over scenarios: grids, sampled designs, any executor, checkpoints.
+
+``dt.sweep(base, axes, ...)`` solves many variants of one frozen model and returns one row per
+scenario. A variant is the base model with some fields replaced, named by *dotted paths* into
+the model: ``"penalty"``, ``"rule.noise"``, ``"market.revenue"``, ``"penalty[2]"`` (one
+organization's entry of a per-organization array). Each replacement goes through
+``dataclasses.replace``, so every variant is validated exactly as a hand-built model is.
+
+Designs
+-------
+* **Full factorial** (``design=None``): ``axes`` maps each path to a list of values; every
+  combination is a scenario, the first axis varying slowest.
+* **Sampled** (``design="lhs" | "sobol" | "random"`` with ``samples=n``, or the shorthand
+  ``"lhs:1000"``): ``axes`` maps each path to a ``(low, high)`` range and the points come
+  from :mod:`scipy.stats.qmc` (Latin hypercube, scrambled Sobol) or a uniform sample, scaled
+  to the ranges. An explicit ``(n, d)`` array of points (a SALib sample, say) is accepted too.
+
+Execution
+---------
+Scenarios are grouped into batches (``batch_size`` solves per task, so a task is worth
+shipping to a worker); ``executor=None`` runs the batches in order in this process, any
+:class:`concurrent.futures.Executor` (a process pool, a Dask ``client.get_executor()``) or a
+map-like callable ``executor(fn, iterable)`` runs them in parallel. No pool is ever created
+behind the caller's back. Every scenario gets its own child of one
+:class:`numpy.random.SeedSequence`, so a sweep's table is the same serially and in parallel.
+
+Nothing lost
+------------
+With ``checkpoint=path`` every finished batch is appended to that file (one JSON line per
+batch, after a header line that fingerprints the sweep). Calling ``sweep`` again with the
+same arguments reads the finished batches back and computes only the rest; the final table
+is the same as an uninterrupted run's. A checkpoint written by a different sweep is refused.
+A scenario whose solve raises is recorded with its error (``error`` column) and the sweep
+goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._executor import check_executor, imap_tasks
+from ._validation import check_int
+from ._version import __version__
+from .errors import DeterrenceError
+
+__all__ = ["OUTCOMES", "DESIGNS", "sweep", "apply_path", "sweep_points"]
+
+#: Sampled designs and the largest number of scenarios one sweep accepts.
+DESIGNS = ("grid", "lhs", "sobol", "random")
+MAX_SCENARIOS = 10_000_000
+
+_TOKEN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
+
+
+# ----------------------------------------------------------------------------- outcomes
+def _dynamics_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """The race verdict from best-response dynamics only (no equilibrium solves)."""
+    from .analysis.race import race_to_the_bottom
+
+    rep = race_to_the_bottom(model, equilibria=False, mixed="none")
+    return {
+        "verdict": rep.verdict,
+        "dynamics": rep.dynamics,
+        "baseline_violence": rep.baseline_violence,
+        "policy_violence": rep.policy_violence,
+        "violence_reduction": rep.violence_reduction,
+        "designations": rep.designations,
+    }
+
+
+def _race_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """The full race report: dynamics, pure equilibria where enumerable, a mixed one."""
+    from .analysis.race import race_to_the_bottom
+
+    rep = race_to_the_bottom(model)
+    mixed = rep.policy_mixed
+    return {
+        "verdict": rep.verdict,
+        "dynamics": rep.dynamics,
+        "baseline_violence": rep.baseline_violence,
+        "policy_violence": rep.policy_violence,
+        "violence_reduction": rep.violence_reduction,
+        "designations": rep.designations,
+        "pure_equilibria": (
+            np.nan if rep.policy_equilibria is None else len(rep.policy_equilibria.equilibria)
+        ),
+        "mixed_violence": np.nan if rep.mixed_violence is None else rep.mixed_violence,
+        "mixed_designations": (
+            np.nan if rep.mixed_designations is None else rep.mixed_designations
+        ),
+        "mixed_regret": np.nan if mixed is None else mixed.max_regret,
+        "mixed_converged": None if mixed is None else bool(mixed.converged),
+    }
+
+
+def _equilibrium_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """One equilibrium of the policy game (``dt.solve`` with ``method="auto"``)."""
+    from .solvers.api import solve
+
+    game = model.game()
+    res = solve(game)
+    if not res.equilibria:
+        return {"converged": bool(res.converged), "violence": np.nan, "designations": np.nan,
+                "regret": np.nan}
+    eq = res.equilibria[0]
+    levels = model.levels
+    violence = float(sum(float(p @ lv) for p, lv in zip(eq.strategies, levels, strict=True)))
+    designations = float(np.sum(game.expected_designations(eq.strategies)))
+    return {
+        "converged": bool(res.converged),
+        "violence": violence,
+        "designations": designations,
+        "regret": float(eq.regret),
+    }
+
+
+#: Named outcomes: ``name -> f(model, rng) -> dict of scalars``.
+OUTCOMES: dict[str, Callable[[Any, np.random.Generator], dict[str, Any]]] = {
+    "dynamics": _dynamics_outcome,
+    "race": _race_outcome,
+    "equilibrium": _equilibrium_outcome,
+}
+
+
+# ----------------------------------------------------------------------------- paths
+def _parse_path(path: Any) -> list[tuple[str, int | None]]:
+    if not isinstance(path, str) or not path:
+        raise DeterrenceError(
+            f"axis {path!r} is not valid; expected a dotted path into the model such as "
+            "'penalty', 'rule.noise' or 'penalty[2]'"
+        )
+    out = []
+    for tok in path.split("."):
+        m = _TOKEN.match(tok)
+        if m is None:
+            raise DeterrenceError(
+                f"axis {path!r} is not valid: {tok!r} is not a field name (optionally with an "
+                "index, as 'penalty[2]')"
+            )
+        out.append((m.group(1), None if m.group(2) is None else int(m.group(2))))
+    return out
+
+
+def _field_names(obj: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(obj) if f.init]
+
+
+def _check_field(obj: Any, name: str, path: str) -> None:
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise DeterrenceError(
+            f"axis {path!r} is not valid: {type(obj).__name__} has no fields to replace "
+            f"(at {name!r})"
+        )
+    names = _field_names(obj)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DeterrenceError(
+            f"axis {path!r} is not valid: {type(obj).__name__} has no field {name!r}{hint}; "
+            f"its fields are {', '.join(names)}"
+        )
+
+
+def apply_path(obj: Any, path: str, value: Any) -> Any:
+    """A copy of the frozen dataclass ``obj`` with the field at ``path`` set to ``value``.
+
+    Parameters
+    ----------
+    obj
+        A frozen dataclass (a :class:`~deterrence.TargetingModel`, a rule, a market, ...).
+    path
+        Dotted path, each part a field name with an optional index into an array field:
+        ``"penalty"``, ``"rule.noise"``, ``"market.revenue"``, ``"penalty[2]"``.
+    value
+        The new value; the object's own validation checks it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 5), penalty=2.0,
+    ...                           rule=dt.NoisyMostViolent(noise=0.5))
+    >>> apply_path(model, "rule.noise", 0.1).rule.noise
+    0.1
+    >>> apply_path(model, "penalty[1]", 5.0).penalty.tolist()
+    [2.0, 5.0, 2.0]
+    """
+    return _apply(obj, _parse_path(path), value, path)
+
+
+def _apply(obj: Any, tokens: list[tuple[str, int | None]], value: Any, path: str) -> Any:
+    (name, index), rest = tokens[0], tokens[1:]
+    _check_field(obj, name, path)
+    current = getattr(obj, name)
+    if index is None:
+        if rest and current is None:
+            raise DeterrenceError(
+                f"axis {path!r} is not valid: {type(obj).__name__}.{name} is None here, so "
+                f"it has no field {rest[0][0]!r} to vary"
+            )
+        new = _apply(current, rest, value, path) if rest else value
+    else:
+        size = len(current) if isinstance(current, list | tuple | np.ndarray) else None
+        if size is None or not 0 <= index < size:
+            raise DeterrenceError(
+                f"axis {path!r} is not valid: {type(obj).__name__}.{name} has "
+                f"{'no entries' if size is None else f'{size} entries'}; index {index} is "
+                "out of range"
+            )
+        items = list(current)
+        items[index] = _apply(items[index], rest, value, path) if rest else value
+        new = np.asarray(items, dtype=float) if isinstance(current, np.ndarray) else items
+    return dataclasses.replace(obj, **{name: new})
+
+
+# ----------------------------------------------------------------------------- designs
+def _parse_design(design: Any, samples: int | None) -> tuple[str, int | None, NDArray | None]:
+    if design is None:
+        return "grid", None, None
+    if isinstance(design, np.ndarray) or (
+        isinstance(design, Sequence) and not isinstance(design, str)
+    ):
+        pts = np.asarray(design, dtype=float)
+        if pts.ndim != 2 or pts.shape[0] == 0:
+            raise DeterrenceError(
+                f"design has shape {pts.shape}; expected an (n_points, n_axes) array of points"
+            )
+        if not np.all(np.isfinite(pts)):
+            raise DeterrenceError("design contains NaN or inf; expected finite points")
+        return "points", pts.shape[0], pts
+    if not isinstance(design, str):
+        raise DeterrenceError(
+            f"design={design!r} is not valid; expected None, 'grid', 'lhs', 'sobol', "
+            "'random' (optionally 'lhs:N') or an (n, d) array of points"
+        )
+    kind, _, n_text = design.partition(":")
+    if kind not in DESIGNS:
+        raise DeterrenceError(
+            f"design={design!r} is not valid; expected one of {', '.join(DESIGNS)} "
+            "(sampled ones as 'lhs:1000' or with samples=1000)"
+        )
+    if n_text:
+        if samples is not None:
+            raise DeterrenceError(
+                f"design={design!r} and samples={samples!r} both give a sample size; give one"
+            )
+        try:
+            samples = int(n_text)
+        except ValueError:
+            raise DeterrenceError(
+                f"design={design!r} is not valid; expected 'kind:N' with N an integer"
+            ) from None
+    if kind == "grid":
+        if samples is not None:
+            raise DeterrenceError("design='grid' takes no sample size; give lists of values")
+        return "grid", None, None
+    if samples is None:
+        raise DeterrenceError(
+            f"design={kind!r} needs a sample size: samples=N or design='{kind}:N'"
+        )
+    samples = check_int("samples", samples, low=1, high=MAX_SCENARIOS)
+    return kind, samples, None
+
+
+def _check_axes(axes: Any, kind: str) -> dict[str, Any]:
+    if axes is None:
+        axes = {}
+    if not isinstance(axes, Mapping):
+        raise DeterrenceError(
+            f"axes={axes!r} is not valid; expected a mapping from dotted paths to values "
+            "(a list for a grid, a (low, high) range for a sampled design)"
+        )
+    out: dict[str, Any] = {}
+    for path, spec in axes.items():
+        _parse_path(path)
+        if kind == "grid":
+            if isinstance(spec, str | bytes) or not isinstance(spec, Iterable):
+                raise DeterrenceError(
+                    f"axis {path!r}={spec!r} is not valid; expected a list of values"
+                )
+            vals = list(spec)
+            if not vals:
+                raise DeterrenceError(f"axis {path!r} is empty; expected at least one value")
+            out[path] = vals
+        else:
+            try:
+                lo, hi = (float(x) for x in spec)
+            except (TypeError, ValueError):
+                raise DeterrenceError(
+                    f"axis {path!r}={spec!r} is not valid; a sampled design needs a "
+                    "(low, high) range of numbers"
+                ) from None
+            if not (np.isfinite(lo) and np.isfinite(hi)) or not lo < hi:
+                raise DeterrenceError(
+                    f"axis {path!r}=({lo!r}, {hi!r}) is not a range with points in it; "
+                    "expected finite low < high"
+                )
+            out[path] = (lo, hi)
+    return out
+
+
+def sweep_points(
+    axes: Mapping[str, Any], kind: str, samples: int | None, points: NDArray | None,
+    seed: np.random.SeedSequence,
+) -> list[dict[str, Any]]:
+    """The scenarios of a design: one ``{path: value}`` dict per scenario."""
+    paths = list(axes)
+    if kind == "grid":
+        sizes = [len(axes[p]) for p in paths]
+        n = math.prod(sizes)
+        if n > MAX_SCENARIOS:
+            raise DeterrenceError(
+                f"the grid has {n} scenarios ({' x '.join(map(str, sizes))}); at most "
+                f"{MAX_SCENARIOS} per sweep"
+            )
+        idx = np.indices(sizes).reshape(len(sizes), -1).T if paths else np.zeros((1, 0), int)
+        return [{p: axes[p][k] for p, k in zip(paths, row, strict=True)} for row in idx]
+    d = len(paths)
+    if d == 0:
+        raise DeterrenceError("a sampled design needs at least one axis with a (low, high) range")
+    lo = np.array([axes[p][0] for p in paths])
+    hi = np.array([axes[p][1] for p in paths])
+    if kind == "points":
+        assert points is not None
+        if points.shape[1] != d:
+            raise DeterrenceError(
+                f"design has {points.shape[1]} columns; expected {d} (one per axis: "
+                f"{', '.join(paths)})"
+            )
+        bad = np.any((points < lo) | (points > hi), axis=1)
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            raise DeterrenceError(
+                f"design row {k}={points[k].tolist()} lies outside the axes' ranges"
+            )
+        unit = None
+        pts = points
+    else:
+        from scipy.stats import qmc
+
+        gen = np.random.default_rng(seed)
+        if kind == "lhs":
+            unit = qmc.LatinHypercube(d=d, rng=gen).random(samples)
+        elif kind == "sobol":
+            unit = qmc.Sobol(d=d, scramble=True, rng=gen).random(samples)
+        else:
+            unit = gen.random((samples, d))
+        pts = qmc.scale(unit, lo, hi)
+    return [{p: float(x) for p, x in zip(paths, row, strict=True)} for row in pts]
+
+
+# ----------------------------------------------------------------------------- running
+def _run_batch(task: tuple[Any, Any, list[tuple[int, dict[str, Any], Any]]]) -> list[dict]:
+    """Solve one batch of scenarios (module level, so process pools can pickle it)."""
+    base, outcome, items = task
+    fn = OUTCOMES[outcome] if isinstance(outcome, str) else outcome
+    rows = []
+    for index, point, seed in items:
+        row: dict[str, Any] = {"scenario": index, **point, "error": None}
+        try:
+            model = base
+            for path, value in point.items():
+                model = apply_path(model, path, value)
+            res = fn(model, np.random.default_rng(seed))
+            if not isinstance(res, Mapping):
+                raise DeterrenceError(
+                    f"outcome returned {type(res).__name__}; expected a dict of scalars"
+                )
+            for key, val in res.items():
+                row[str(key)] = _scalar(val)
+        except Exception as exc:  # recorded, never kills the sweep
+            row["error"] = f"{type(exc).__name__}: {exc}"
+        rows.append(row)
+    return rows
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    raise DeterrenceError(f"outcome value {v!r} is not a scalar (number, string, bool, None)")
+
+
+def _seed_sequence(rng: Any) -> np.random.SeedSequence:
+    if rng is None or isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+        if rng is not None and int(rng) < 0:
+            raise DeterrenceError(f"rng={rng!r} is not valid; expected a non-negative seed")
+        return np.random.SeedSequence(None if rng is None else int(rng))
+    if isinstance(rng, np.random.SeedSequence):
+        return np.random.SeedSequence(rng.entropy, spawn_key=rng.spawn_key)
+    if isinstance(rng, np.random.Generator):
+        return np.random.SeedSequence(int(rng.integers(0, 2**63)))
+    raise DeterrenceError(
+        f"rng={rng!r} is not valid; expected None, a non-negative int, a SeedSequence or a "
+        "Generator"
+    )
+
+
+def _fingerprint_value(v: Any) -> Any:
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {
+            "__type__": type(v).__name__,
+            **{f.name: _fingerprint_value(getattr(v, f.name)) for f in dataclasses.fields(v)},
+        }
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, Mapping):
+        return {str(k): _fingerprint_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_fingerprint_value(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    if v is None or isinstance(v, bool | int | float | str):
+        return v
+    return repr(v)
+
+
+def _digest(obj: Any) -> str:
+    text = json.dumps(_fingerprint_value(obj), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read_checkpoint(path: Path, header: dict[str, Any]) -> tuple[Any, dict[int, list[dict]]]:
+    """The seed and the finished batches of a checkpoint (refused if another sweep's)."""
+    done: dict[int, list[dict]] = {}
+    if not path.exists():
+        return None, done
+    if path.is_dir():
+        raise DeterrenceError(f"checkpoint={str(path)!r} is a directory; expected a file path")
+    with path.open(encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    if not lines:
+        return None, done
+    try:
+        found = json.loads(lines[0])
+    except json.JSONDecodeError:
+        raise DeterrenceError(
+            f"checkpoint={str(path)!r} is not a sweep checkpoint (its first line is not JSON)"
+        ) from None
+    if not isinstance(found, dict) or found.get("kind") != "deterrence.sweep":
+        raise DeterrenceError(f"checkpoint={str(path)!r} is not a deterrence sweep checkpoint")
+    for key, val in header.items():
+        if key in ("seed", "version"):
+            continue
+        if found.get(key) != val:
+            raise DeterrenceError(
+                f"checkpoint={str(path)!r} was written by a different sweep: its {key} is "
+                f"{found.get(key)!r}, this call's is {val!r}; use another checkpoint file or "
+                "the same arguments"
+            )
+    if header.get("seed") is not None and found.get("seed") != header["seed"]:
+        raise DeterrenceError(
+            f"checkpoint={str(path)!r} was written with seed {found.get('seed')!r}, this "
+            f"call's is {header['seed']!r}"
+        )
+    for line in lines[1:]:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            break  # a batch cut short by a kill: computed again
+        done[int(rec["batch"])] = rec["rows"]
+    return found.get("seed"), done
+
+
+def sweep(
+    base: Any,
+    axes: Mapping[str, Any] | None = None,
+    *,
+    design: Any = None,
+    samples: int | None = None,
+    outcome: str | Callable[[Any, np.random.Generator], Mapping[str, Any]] = "dynamics",
+    executor: Any = None,
+    rng: Any = None,
+    progress: bool = True,
+    checkpoint: str | os.PathLike[str] | None = None,
+    batch_size: int | None = None,
+) -> Any:
+    """Solve every scenario of a grid or a sampled design; one row per scenario.
+
+    Parameters
+    ----------
+    base
+        The frozen model every scenario starts from (a :class:`~deterrence.TargetingModel`,
+        or any frozen dataclass the outcome function accepts).
+    axes
+        Dotted path -> list of values (grid) or ``(low, high)`` (sampled designs).
+    design
+        ``None``/``"grid"`` (full factorial), ``"lhs"``, ``"sobol"``, ``"random"`` (with
+        ``samples``, or as ``"lhs:1000"``), or an explicit ``(n, d)`` array of points.
+    samples
+        Number of points of a sampled design.
+    outcome
+        ``"dynamics"`` (race verdict from best-response dynamics: fast), ``"race"`` (the full
+        :func:`~deterrence.race_to_the_bottom` report), ``"equilibrium"`` (one equilibrium
+        of the policy game), or a picklable callable ``f(model, rng) -> dict`` of scalars.
+    executor
+        ``None`` (serial), a :class:`concurrent.futures.Executor` (including a Dask
+        client's ``get_executor()``) or a map-like callable ``executor(fn, iterable)``.
+    rng
+        Seed of the sweep's :class:`~numpy.random.SeedSequence` (the sampled design and every
+        scenario's own ``rng`` derive from it); recorded in the table's ``attrs``.
+    progress
+        Show a progress bar (``tqdm.auto``).
+    checkpoint
+        A file to which finished batches are appended; calling again with the same
+        arguments resumes from it.
+    batch_size
+        Scenarios per task (default: up to 200, at least 8 tasks when there are enough
+        scenarios).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by scenario number: the axes' values, the outcome's columns and ``error``
+        (``None``, or the message of the exception the scenario raised). ``attrs`` records
+        the provenance (package version, seed, design, outcome, base model digest).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import deterrence as dt
+    >>> model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0,
+    ...                           penalty=1.0, rule=dt.MostViolent())
+    >>> df = dt.sweep(model, {"penalty": [0.5, 4.0]}, progress=False)
+    >>> df[["penalty", "verdict"]].values.tolist()
+    [[0.5, 'none'], [4.0, 'full']]
+    """
+    import pandas as pd
+
+
+    kind, n_samples, points = _parse_design(design, samples)
+    axes = _check_axes(axes, "grid" if kind == "grid" else "range")
+    if isinstance(outcome, str):
+        if outcome not in OUTCOMES:
+            raise DeterrenceError(
+                f"outcome={outcome!r} is not valid; expected one of {', '.join(OUTCOMES)} or "
+                "a callable f(model, rng) -> dict"
+            )
+    elif not callable(outcome):
+        raise DeterrenceError(
+            f"outcome={outcome!r} is not valid; expected a name or a callable f(model, rng)"
+        )
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, low=1)
+    check_executor(executor)
+    if not dataclasses.is_dataclass(base) or isinstance(base, type):
+        raise DeterrenceError(
+            f"base={type(base).__name__} is not valid; expected a frozen model such as "
+            "dt.TargetingModel"
+        )
+    # every axis value is checked on the base model before any solve
+    for path, spec in axes.items():
+        for value in spec if kind == "grid" else spec:
+            try:
+                apply_path(base, path, value)
+            except DeterrenceError as exc:
+                if str(exc).startswith(f"axis {path!r}"):
+                    raise  # the path itself is wrong
+                raise DeterrenceError(f"axis {path!r}={value!r}: {exc}") from None
+            except (TypeError, ValueError) as exc:
+                raise DeterrenceError(
+                    f"axis {path!r}={value!r} is not valid for this model: {exc}"
+                ) from None
+
+    header = {
+        "kind": "deterrence.sweep",
+        "version": __version__,
+        "base": _digest(base),
+        "axes": _fingerprint_value(axes),
+        "design": kind,
+        "samples": n_samples,
+        "points": None if points is None else _digest(points.tolist()),
+        "outcome": outcome if isinstance(outcome, str) else getattr(outcome, "__qualname__", ""),
+        "batch_size": batch_size,
+        "seed": None,
+    }
+    path = None if checkpoint is None else Path(checkpoint)
+    done: dict[int, list[dict]] = {}
+    ss = _seed_sequence(rng)
+    if path is not None:
+        header["seed"] = None if rng is None else ss.entropy
+        stored, done = _read_checkpoint(path, header)
+        if rng is None and stored is not None:
+            ss = np.random.SeedSequence(stored)
+    header["seed"] = ss.entropy
+    design_seed, task_seed = ss.spawn(2)
+    pts = sweep_points(axes, kind, n_samples, points, design_seed)
+    n = len(pts)
+    seeds = task_seed.spawn(n)
+    size = batch_size or max(1, min(200, math.ceil(n / 8)))
+    header["batch_size"] = size
+    batches = [list(range(k, min(n, k + size))) for k in range(0, n, size)]
+
+    todo = [b for b in range(len(batches)) if b not in done]
+    tasks = [(base, outcome, [(i, pts[i], seeds[i]) for i in batches[b]]) for b in todo]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, initial=n - sum(len(batches[b]) for b in todo), desc="sweep",
+                   unit="scenario")
+    fh = None
+    if path is not None:
+        new_file = not path.exists() or path.stat().st_size == 0
+        fh = path.open("a", encoding="utf-8")
+        if new_file:
+            fh.write(json.dumps(header) + "\n")
+            fh.flush()
+    try:
+        for k, rows in imap_tasks(_run_batch, tasks, executor=executor, ordered=False):
+            b = todo[k]
+            done[b] = rows
+            if fh is not None:
+                fh.write(json.dumps({"batch": b, "rows": rows}, default=_scalar) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            if bar is not None:
+                bar.update(len(rows))
+    finally:
+        if fh is not None:
+            fh.close()
+        if bar is not None:
+            bar.close()
+
+    rows = [r for b in range(len(batches)) for r in done[b]]
+    df = pd.DataFrame.from_records(rows).set_index("scenario").sort_index()
+    cols = [c for c in df.columns if c != "error"] + ["error"]
+    df = df[cols]
+    df.attrs.update({
+        "deterrence_version": __version__,
+        "seed": str(ss.entropy),
+        "design": kind,
+        "samples": n_samples,
+        "outcome": header["outcome"],
+        "axes": json.dumps(header["axes"]),
+        "base": header["base"],
+        "base_title": str(getattr(base, "title", "") or ""),
+        "scenarios": n,
+        "errors": int(df["error"].notna().sum()),
+    })
+    return df

@@ -1,0 +1,318 @@
+"""dt.sweep: grids and sampled designs over dotted paths, any executor, checkpoints.
+
+The table of a sweep is a function of its arguments only: serial, threads, processes, a
+map-like callable and a Dask LocalCluster give identical DataFrames; a sweep killed mid-run
+and called again resumes and yields the same table.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import deterrence as dt
+from deterrence.errors import DeterrenceError
+from deterrence.sweeps import apply_path
+
+
+def _model(**kw):
+    base = dict(n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0, penalty=1.0,
+                rule=dt.MostViolent())
+    base.update(kw)
+    return dt.TargetingModel(**base)
+
+
+def _noisy():
+    return _model(rule=dt.NoisyMostViolent(noise=0.3))
+
+
+# ----------------------------------------------------------------------------- paths
+def test_apply_path_top_level_nested_and_indexed():
+    m = _noisy()
+    assert apply_path(m, "penalty", 2.5).penalty.tolist() == [2.5] * 3
+    assert apply_path(m, "rule.noise", 0.05).rule.noise == 0.05
+    assert apply_path(m, "penalty[2]", 7.0).penalty.tolist() == [1.0, 1.0, 7.0]
+    mk = _model(market=dt.Market(revenue=2.0, exponent=1.0))
+    assert apply_path(mk, "market.revenue", 3.0).market.revenue == 3.0
+    # the original is untouched (frozen values)
+    assert m.rule.noise == 0.3 and m.penalty.tolist() == [1.0] * 3
+
+
+def test_grid_is_the_full_factorial_with_the_first_axis_slowest():
+    df = dt.sweep(_model(), {"penalty": [0.5, 4.0], "benefit": [1.0, 2.0, 3.0]},
+                  progress=False)
+    assert len(df) == 6
+    assert df["penalty"].tolist() == [0.5] * 3 + [4.0] * 3
+    assert df["benefit"].tolist() == [1.0, 2.0, 3.0] * 2
+    assert df["error"].isna().all()
+    # each row is the verdict of that scenario, solved on its own
+    for _, row in df.iterrows():
+        rep = dt.race_to_the_bottom(
+            dataclasses.replace(_model(), penalty=row["penalty"], benefit=row["benefit"]),
+            equilibria=False, mixed="none")
+        assert row["verdict"] == rep.verdict
+        assert row["policy_violence"] == pytest.approx(rep.policy_violence, abs=1e-12)
+
+
+def test_full_race_at_a_penalty_above_every_gain_is_full_and_undesignated():
+    """Closed form: with L above the most violence can gain (b * v_max = 1), all-minimum
+    is the unique pure equilibrium and nobody is designated."""
+    df = dt.sweep(_model(), {"penalty": [1.5, 3.0]}, outcome="race", progress=False)
+    assert df["verdict"].tolist() == ["full", "full"]
+    assert df["policy_violence"].tolist() == [0.0, 0.0]
+    assert df["designations"].tolist() == [0.0, 0.0]
+    assert df["pure_equilibria"].tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("design", ["lhs", "sobol", "random"])
+def test_sampled_designs_lie_in_the_ranges_and_are_seeded(design):
+    axes = {"penalty": (0.5, 4.0), "rule.noise": (0.05, 1.0)}
+    a = dt.sweep(_noisy(), axes, design=design, samples=16, rng=7, progress=False)
+    b = dt.sweep(_noisy(), axes, design=f"{design}:16", rng=7, progress=False)
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 16
+    assert a["penalty"].between(0.5, 4.0).all() and a["rule.noise"].between(0.05, 1.0).all()
+    c = dt.sweep(_noisy(), axes, design=design, samples=16, rng=8, progress=False)
+    assert not np.allclose(a["penalty"], c["penalty"])
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum():
+    df = dt.sweep(_noisy(), {"penalty": (0.0, 10.0)}, design="lhs:10", rng=3, progress=False)
+    assert sorted(np.floor(df["penalty"]).astype(int)) == list(range(10))
+
+
+def test_explicit_points():
+    pts = np.array([[0.5, 0.1], [3.0, 0.9]])
+    df = dt.sweep(_noisy(), {"penalty": (0.0, 5.0), "rule.noise": (0.01, 1.0)}, design=pts,
+                  progress=False)
+    assert df[["penalty", "rule.noise"]].to_numpy().tolist() == pts.tolist()
+
+
+def test_custom_outcome_gets_its_own_seeded_rng():
+    def draw(model, rng):
+        return {"u": float(rng.random()), "L": float(model.penalty[0])}
+
+    a = dt.sweep(_model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=draw, rng=11, progress=False)
+    b = dt.sweep(_model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=draw, rng=11, progress=False,
+                 batch_size=1)
+    pd.testing.assert_frame_equal(a, b)  # batching does not change the numbers
+    assert len(set(a["u"])) == 3
+    assert a.attrs["seed"] == "11"
+
+
+def test_a_failing_scenario_is_recorded_and_the_sweep_goes_on():
+    def sometimes(model, rng):
+        if model.penalty[0] == 2.0:
+            raise RuntimeError("boom")
+        return {"ok": 1.0}
+
+    df = dt.sweep(_model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=sometimes, progress=False)
+    assert df["error"].isna().tolist() == [True, False, True]
+    assert df["error"].iloc[1] == "RuntimeError: boom"
+    assert df["ok"].iloc[0] == 1.0 and np.isnan(df["ok"].iloc[1])
+    assert df.attrs["errors"] == 1
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"axes": {"penalt": [1.0]}}, "penalt.*did you mean 'penalty'"),
+        ({"axes": {"penalty": []}}, "'penalty' is empty"),
+        ({"axes": {"penalty": 3.0}}, "expected a list"),
+        ({"axes": {"penalty": ["high"]}}, "penalty"),
+        ({"axes": {"penalty": [-1.0]}}, "penalty"),
+        ({"axes": {"rule.nois": [0.1]}}, "did you mean 'noise'"),
+        ({"axes": {"market.revenue": [1.0]}}, "market is None"),
+        ({"axes": {"penalty[9]": [1.0]}}, "index 9 is out of range"),
+        ({"axes": {"pen alty": [1.0]}}, "not a field name"),
+        ({"axes": {"penalty": (2.0, 1.0)}, "design": "lhs:4"}, "no points|low < high"),
+        ({"axes": {"penalty": (1.0, 1.0)}, "design": "lhs:4"}, "low < high"),
+        ({"axes": {"penalty": [1, 2, 3]}, "design": "lhs:4"}, "range"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": "lhs"}, "sample size"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": "latin"}, "design='latin'"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": "lhs:x"}, "kind:N"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": "lhs:0"}, "samples"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": np.zeros((3, 2))}, "2 columns"),
+        ({"axes": {"penalty": (1.0, 2.0)}, "design": np.array([[5.0]])}, "outside"),
+        ({"axes": {"penalty": [1.0]}, "outcome": "verdict"}, "outcome='verdict'"),
+        ({"axes": {"penalty": [1.0]}, "executor": 3}, "executor=3"),
+        ({"axes": {"penalty": [1.0]}, "rng": -1}, "rng=-1"),
+        ({"axes": {"penalty": [1.0]}, "batch_size": 0}, "batch_size"),
+        ({"axes": [("penalty", [1.0])]}, "mapping"),
+    ],
+)
+def test_bad_axes_and_designs_fail_before_any_work(kwargs, match):
+    calls = []
+
+    def trap(model, rng):  # never reached: refusals come first
+        calls.append(1)
+        return {}
+
+    kwargs.setdefault("outcome", trap)
+    with pytest.raises(DeterrenceError, match=match):
+        dt.sweep(_noisy(), progress=False, **kwargs)
+    assert not calls
+
+
+# ----------------------------------------------------------------------------- executors
+def _axes():
+    return {"penalty": [0.3, 0.8, 1.5, 4.0], "rule.noise": [0.05, 0.5]}
+
+
+def test_serial_threads_processes_and_map_agree():
+    serial = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=3)
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        threads = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=3, executor=ex)
+    with concurrent.futures.ProcessPoolExecutor(2) as ex:
+        procs = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=3, executor=ex)
+    mapped = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=3, executor=map)
+    for other in (threads, procs, mapped):
+        pd.testing.assert_frame_equal(serial, other)
+
+
+def test_dask_local_cluster_gives_the_serial_table():
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed")
+    serial = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        on_dask = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2,
+                           executor=client.get_executor())
+    pd.testing.assert_frame_equal(serial, on_dask)
+
+
+# ----------------------------------------------------------------------------- files
+def test_parquet_round_trip_keeps_the_provenance(tmp_path):
+    pytest.importorskip("pyarrow")
+    df = dt.sweep(_noisy(), _axes(), rng=5, progress=False)
+    path = tmp_path / "sweep.parquet"
+    df.to_parquet(path)
+    back = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(df, back)
+    assert back.attrs == df.attrs
+    assert back.attrs["deterrence_version"] == dt.__version__
+
+
+def test_checkpoint_resumes_and_refuses_another_sweep(tmp_path):
+    ck = tmp_path / "ck.jsonl"
+    full = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2)
+    first = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2, checkpoint=ck)
+    pd.testing.assert_frame_equal(full, first)
+    lines = ck.read_text().splitlines()
+    assert len(lines) == 1 + 4  # header + 4 batches of 2
+    # drop the last two batches and cut the next one short, as a kill would
+    ck.write_text("\n".join(lines[:3]) + "\n" + lines[3][:20])
+    resumed = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2, checkpoint=ck)
+    pd.testing.assert_frame_equal(full, resumed)
+    with pytest.raises(DeterrenceError, match="different sweep"):
+        dt.sweep(_noisy(), {"penalty": [1.0]}, rng=5, progress=False, checkpoint=ck)
+    with pytest.raises(DeterrenceError, match="seed"):
+        dt.sweep(_noisy(), _axes(), rng=6, progress=False, batch_size=2, checkpoint=ck)
+    with pytest.raises(DeterrenceError, match="is a directory"):
+        dt.sweep(_noisy(), _axes(), rng=5, progress=False, checkpoint=tmp_path)
+
+
+_CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    import deterrence as dt
+
+    def slow(model, rng):
+        time.sleep(0.05)
+        return {"x": float(rng.random()), "L": float(model.penalty[0])}
+
+    model = dt.TargetingModel(n_orgs=2, levels=np.linspace(0, 1, 3), penalty=1.0)
+    df = dt.sweep(model, {"penalty": list(np.linspace(0.1, 4.0, 60))}, outcome=slow,
+                  rng=None, progress=False, batch_size=3, checkpoint=sys.argv[1])
+    df.to_pickle(sys.argv[2])
+    """
+)
+
+
+def test_kill_and_resume_yields_the_same_table(tmp_path):
+    """A real subprocess is killed (SIGKILL) mid-sweep; the same call resumes from the
+    checkpoint (even with rng=None: the seed is read back) and the final table equals an
+    uninterrupted run with that seed."""
+    script = tmp_path / "child.py"
+    script.write_text(_CHILD)
+    ck, out = tmp_path / "ck.jsonl", tmp_path / "out.pkl"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.Popen([sys.executable, str(script), str(ck), str(out)], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if ck.exists() and len(ck.read_text().splitlines()) >= 4:  # header + 3 batches
+            break
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not out.exists()
+    n_before = len(ck.read_text().splitlines()) - 1
+    assert 3 <= n_before < 20
+    subprocess.run([sys.executable, str(script), str(ck), str(out)], env=env, check=True)
+    resumed = pd.read_pickle(out)
+    seed = int(json.loads(ck.read_text().splitlines()[0])["seed"])
+
+    def slow(model, rng):
+        return {"x": float(rng.random()), "L": float(model.penalty[0])}
+
+    model = dt.TargetingModel(n_orgs=2, levels=np.linspace(0, 1, 3), penalty=1.0)
+    fresh = dt.sweep(model, {"penalty": list(np.linspace(0.1, 4.0, 60))}, outcome=slow,
+                     rng=seed, progress=False, batch_size=3)
+    pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
+
+
+# ----------------------------------------------------------------------------- CLI
+def test_cli_sweep_writes_parquet_and_json(tmp_path, capsys):
+    from deterrence.cli import main
+
+    out = tmp_path / "s.parquet"
+    assert main(["sweep", "symmetric", "--axis", "penalty=0.5:4:3", "--axis", "benefit=0.5,1",
+                 "--seed", "3", "--out", str(out)]) == 0
+    df = pd.read_parquet(out)
+    assert len(df) == 6 and df.attrs["seed"] == "3"
+    expected = dt.sweep(dt.load_scenario("symmetric"),
+                        {"penalty": [0.5, 2.25, 4.0], "benefit": [0.5, 1.0]}, rng=3,
+                        progress=False)
+    pd.testing.assert_frame_equal(df, expected)
+    capsys.readouterr()
+    assert main(["sweep", "symmetric", "--axis", "penalty=0.5:4", "--design", "lhs:4",
+                 "--seed", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["rows"]) == 4 and doc["attrs"]["design"] == "lhs"
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["--axis", "penalt=1,2"], "penalt"),
+        (["--axis", "penalty"], "PATH="),
+        (["--axis", "penalty=1:2"], "START:STOP:NUM"),
+        (["--axis", "penalty=1:2:0"], "NUM=0"),
+        (["--axis", "penalty=1:2:3", "--design", "lhs:4"], "LOW:HIGH"),
+        (["--axis", "penalty=x,2"], "penalty"),
+        (["--axis", "penalty=1,2", "--out", "t.xlsx"], "parquet"),
+        (["--axis", "penalty=1,2", "--workers", "0"], "workers"),
+        ([], "--axis"),
+    ],
+)
+def test_cli_sweep_refuses_bad_arguments(argv, match, capsys):
+    from deterrence.cli import main
+
+    assert main(["sweep", "symmetric", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(match, err[0])
