@@ -56,8 +56,9 @@ _SECONDS: dict[tuple[str, str], float] = {}
 
 
 def _model(N: int, floor: float = -1.0) -> dt.TargetingModel:
-    return dt.TargetingModel(n_orgs=N, levels=LEVELS, benefit=1.0, penalty=1.0,
-                             rule=dt.MostViolent(floor=floor))
+    return dt.TargetingModel(
+        n_orgs=N, levels=LEVELS, benefit=1.0, penalty=1.0, rule=dt.MostViolent(floor=floor)
+    )
 
 
 @functools.cache
@@ -77,8 +78,9 @@ def _solve(N: int, floor: float, method: str):
     return dt.solve(_model(N, floor).game(), method=method)
 
 
-def _ours(benchmark, bench_min, N: int, method: str, *, floor: float = -1.0,
-          group: str | None = None) -> None:
+def _ours(
+    benchmark, bench_min, N: int, method: str, *, floor: float = -1.0, group: str | None = None
+) -> None:
     res = benchmark(_solve, N, floor, method)
     assert res.converged, res.message
     assert res[0].regret <= 1e-10
@@ -86,8 +88,12 @@ def _ours(benchmark, bench_min, N: int, method: str, *, floor: float = -1.0,
     assert dt.regret(game, res[0].strategies) <= 1e-10
     group = group or f"contest N={N} x 11"
     support = np.flatnonzero(res[0].strategies[0] > 0).tolist()
-    _record(group, f"deterrence-{method}", bench_min(benchmark),
-            f"regret {res[0].regret:.1e}, support {support}")
+    _record(
+        group,
+        f"deterrence-{method}",
+        bench_min(benchmark),
+        f"regret {res[0].regret:.1e}, support {support}",
+    )
 
 
 # ----------------------------------------------------------------------------- ours
@@ -119,8 +125,11 @@ def test_contest_50(benchmark, bench_min, method):
 
 @pytest.mark.full_only
 @pytest.mark.parametrize(
-    "N", [pytest.param(N, marks=pytest.mark.benchmark(group=f"floor 0 N={N} x 11"))
-          for N in (6, 20, 50)]
+    "N",
+    [
+        pytest.param(N, marks=pytest.mark.benchmark(group=f"floor 0 N={N} x 11"))
+        for N in (6, 20, 50)
+    ],
 )
 def test_floor_zero(benchmark, bench_min, N):
     """The brief's literal command (``MostViolent()``, floor 0)."""
@@ -139,8 +148,12 @@ def test_no_pure_equilibrium_at_six():
     res = dt.solve(dense, method="pure")
     enum = time.perf_counter() - t
     assert res.complete and len(res.equilibria) == 0
-    _record("contest N=6 x 11", "deterrence-dense-table", build, "to_normal_form (untimed "
-            "for the solvers below)")
+    _record(
+        "contest N=6 x 11",
+        "deterrence-dense-table",
+        build,
+        "to_normal_form (untimed for the solvers below)",
+    )
     _record("contest N=6 x 11", "deterrence-pure-enumeration", enum, "0 pure equilibria")
     zero = dt.solve(_model(6, 0.0).game().to_normal_form(), method="pure")
     assert [e.pure_profile for e in zero] == [(0,) * 6]
@@ -186,7 +199,9 @@ def _run_gambit(stages: list[str]) -> dict[str, dict]:
         errf = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in finally)
         proc = subprocess.Popen(
             [sys.executable, "-c", _GAMBIT_SCRIPT, ",".join(todo)],
-            stdout=subprocess.PIPE, stderr=errf, text=True,
+            stdout=subprocess.PIPE,
+            stderr=errf,
+            text=True,
         )
         expect = ["build", *todo]
         deadline = time.monotonic() + BUILD_LIMIT
@@ -239,8 +254,12 @@ def test_pygambit_on_the_dense_table():
     game = _model(6).game()
     b = runs.get("build", {})
     if b.get("finished"):
-        _record(group, "pygambit-build-table", b["seconds"],
-                f"Game.from_arrays (pygambit {gbt.__version__})")
+        _record(
+            group,
+            "pygambit-build-table",
+            b["seconds"],
+            f"Game.from_arrays (pygambit {gbt.__version__})",
+        )
     else:
         why = b.get("error") or f"> {b.get('limit')} s"
         _record(group, "pygambit-build-table", None, f"did not finish ({why})")
@@ -249,12 +268,17 @@ def test_pygambit_on_the_dense_table():
         who = f"pygambit-{stage}"
         if r.get("finished"):
             regs = [dt.regret(game, eq) for eq in r["equilibria"]]
-            note = (f"{len(regs)} equilibria, regret {max(regs):.1e} (ours), "
-                    f"{max(r['gambit_regret']):.1e} (gambit)" if regs else "no equilibrium")
+            note = (
+                f"{len(regs)} equilibria, regret {max(regs):.1e} (ours), "
+                f"{max(r['gambit_regret']):.1e} (gambit)"
+                if regs
+                else "no equilibrium"
+            )
             _record(group, who, r["seconds"], note)
         else:
-            why = r.get("error") or (f"> {r['limit']:.0f} s" if r.get("limit") else
-                                     "not run (the table was not built)")
+            why = r.get("error") or (
+                f"> {r['limit']:.0f} s" if r.get("limit") else "not run (the table was not built)"
+            )
             _record(group, who, None, f"did not finish ({why})")
 
 
@@ -268,23 +292,31 @@ def test_quantecon_mclennan_tourky():
     def qe_game(payoffs):
         # QuantEcon's player i: own action first, then players i+1, ..., N-1, 0, ..., i-1
         N = payoffs.shape[0]
-        return gt.NormalFormGame([
-            gt.Player(np.ascontiguousarray(
-                np.transpose(payoffs[i], [(i + k) % N for k in range(N)])))
-            for i in range(N)
-        ])
+        return gt.NormalFormGame(
+            [
+                gt.Player(
+                    np.ascontiguousarray(np.transpose(payoffs[i], [(i + k) % N for k in range(N)]))
+                )
+                for i in range(N)
+            ]
+        )
 
     g = qe_game(dense.payoffs)
-    small = qe_game(dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], penalty=1.0)
-                    .game().to_normal_form().payoffs)
+    small = qe_game(
+        dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], penalty=1.0).game().to_normal_form().payoffs
+    )
     gt.mclennan_tourky(small)  # numba compilation, untimed
     t = time.perf_counter()
     ne, res = gt.mclennan_tourky(g, full_output=True)
     sec = time.perf_counter() - t
     reg = dt.regret(dense, [np.asarray(x) for x in ne])
-    _record("contest N=6 x 11", "quantecon-mclennan_tourky", sec,
-            f"regret {reg:.1e}, converged={res.converged}, {res.num_iter} iterations, "
-            f"epsilon 1e-3 (quantecon {quantecon.__version__})")
+    _record(
+        "contest N=6 x 11",
+        "quantecon-mclennan_tourky",
+        sec,
+        f"regret {reg:.1e}, converged={res.converged}, {res.num_iter} iterations, "
+        f"epsilon 1e-3 (quantecon {quantecon.__version__})",
+    )
 
 
 # ----------------------------------------------------------------------------- table

@@ -71,8 +71,9 @@ def quantecon_sequential_brd(qe_game, starts, max_iter=10_000, tol=TOL):
             history.append(state)
             i = t % n
             opp = tuple(a[i + 1 :]) + tuple(a[:i])
-            b = int(players[i].best_response(opp if n > 2 else opp[0],
-                                             tie_breaking="smallest", tol=tol))
+            b = int(
+                players[i].best_response(opp if n > 2 else opp[0], tie_breaking="smallest", tol=tol)
+            )
             stable = stable + 1 if b == a[i] else 0
             a[i] = b
             t += 1
@@ -91,24 +92,23 @@ def setup():
 
     game = most_violent_game(N_ORGS, N_LEVELS)
     n = game.n_players
-    qe_game = QEGame([
-        Player(np.transpose(game.payoffs[i], [(i + k) % n for k in range(n)]))
-        for i in range(n)
-    ])
+    qe_game = QEGame(
+        [Player(np.transpose(game.payoffs[i], [(i + k) % n for k in range(n)])) for i in range(n)]
+    )
     rng = np.random.default_rng(2024)
     starts = rng.integers(N_LEVELS, size=(N_STARTS, N_ORGS))
     return {"game": game, "qe_game": qe_game, "starts": starts, "qe_version": qe.__version__}
 
 
 def _ours(game, starts):
-    return dt.basins(game, starts, order="sequential", tie_breaking="smallest", tol=TOL,
-                     chunk_size=len(starts))
+    return dt.basins(
+        game, starts, order="sequential", tie_breaking="smallest", tol=TOL, chunk_size=len(starts)
+    )
 
 
 @pytest.mark.benchmark(group=f"brd-{N_ORGS}x{N_LEVELS}-{N_STARTS}-starts")
 def test_bench_basins_deterrence(benchmark, setup):
-    res = benchmark.pedantic(_ours, args=(setup["game"], setup["starts"]), rounds=1,
-                             iterations=1)
+    res = benchmark.pedantic(_ours, args=(setup["game"], setup["starts"]), rounds=1, iterations=1)
     assert res.n_starts == N_STARTS
     assert all(a.kind == "cycle" for a in res.attractors)
 
@@ -124,8 +124,9 @@ def test_bench_basins_deterrence_subset(benchmark, setup):
 @pytest.mark.benchmark(group=f"brd-{N_ORGS}x{N_LEVELS}-qe-subset")
 def test_bench_quantecon_sequential_loop(benchmark, setup):
     starts = setup["starts"][:QE_STARTS]
-    qe_res = benchmark.pedantic(quantecon_sequential_brd, args=(setup["qe_game"], starts),
-                                rounds=1, iterations=1)
+    qe_res = benchmark.pedantic(
+        quantecon_sequential_brd, args=(setup["qe_game"], starts), rounds=1, iterations=1
+    )
     # same dynamics, same attractors: compare with ours start by start
     ours = _ours(setup["game"], starts)
     for s, (kind, key) in enumerate(qe_res):

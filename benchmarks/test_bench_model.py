@@ -7,6 +7,8 @@
   dense table: the structured oracle against the dense oracle on the prebuilt table (our
   ``NormalFormGame``, and QuantEcon's ``Player.payoff_vector`` as the peer), and the cost
   of building the table.
+* ``all-to-all`` (smoke): uniform misattribution among 6 and 7 organizations (one
+  attribution block of everybody), first and second order, by the common-shift route.
 
 Run the timed version with ``DETERRENCE_BENCH_FULL=1 python -m pytest
 benchmarks/test_bench_model.py --benchmark-enable``.
@@ -36,7 +38,8 @@ def het_model(n: int, levels: int, rule=None, market: bool = True) -> dt.Targeti
         metrics={"rivals": rng.uniform(0.3, 1.0, n), "civilians": rng.uniform(0.0, 0.5, n)},
         rule=dt.MostViolent(weights={"rivals": 1.0, "civilians": 3.0}) if rule is None else rule,
         market=dt.Market(revenue=2.0, exponent=0.5, base=rng.uniform(0.5, 2.0, n))
-        if market else None,
+        if market
+        else None,
     )
 
 
@@ -138,3 +141,28 @@ def test_dense_table_build(benchmark, n):
     benchmark.group = f"oracle-{n}x11"
     nf = benchmark.pedantic(game.to_normal_form, rounds=1 if n >= 6 else 3, iterations=1)
     assert nf.shape == (11,) * n
+
+
+@pytest.mark.benchmark(group="all-to-all")
+@pytest.mark.parametrize("n", [6, 7])
+def test_all_to_all_oracle(benchmark, n):
+    """Uniform confusion among everybody (one attribution block of ``n``): the common-shift
+    route (polynomial) at a mixed profile; enumeration would need ``11**n`` joint actions."""
+    import dataclasses
+
+    m = dataclasses.replace(het_model(n, 11), attribution=dt.model.confusion_matrix(n, 0.1))
+    game = m.game()
+    out = benchmark(game.deviation_payoffs, mixed_profile(game))
+    assert all(np.isfinite(d).all() for d in out)
+
+
+@pytest.mark.benchmark(group="all-to-all")
+def test_all_to_all_pairs(benchmark):
+    """The second-order oracle (logit solver's Jacobian) of the same model at six."""
+    import dataclasses
+
+    m = dataclasses.replace(het_model(6, 11), attribution=dt.model.confusion_matrix(6, 0.1))
+    game = m.game()
+    prof = tuple(mixed_profile(game))
+    out = benchmark.pedantic(game._pair_payoffs_all, args=(prof,), rounds=1, iterations=1)
+    assert np.isfinite(out[0][1]).all()

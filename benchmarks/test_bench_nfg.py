@@ -56,12 +56,14 @@ def _params(with_writer: bool):
             for who in ("deterrence", "pygambit"):
                 if who == "pygambit" and not peer:
                     continue
-                marks = [pytest.mark.benchmark(group=f"nfg {'write' if with_writer else 'read'}"
-                                                     f" {form} {n}x{k}")]
+                marks = [
+                    pytest.mark.benchmark(
+                        group=f"nfg {'write' if with_writer else 'read'} {form} {n}x{k}"
+                    )
+                ]
                 if full:
                     marks.append(pytest.mark.full_only)
-                out.append(pytest.param(n, k, form, who, id=f"{n}x{k}-{form}-{who}",
-                                        marks=marks))
+                out.append(pytest.param(n, k, form, who, id=f"{n}x{k}-{form}-{who}", marks=marks))
     return out
 
 
@@ -78,8 +80,7 @@ def test_read(benchmark, n, k, form, who):
             lambda: gbt.read_nfg(io.StringIO(text)), rounds=rounds, iterations=1
         )
         arrays = [np.asarray(a, dtype=float) for a in theirs.to_arrays(dtype=float)]
-        assert all(np.array_equal(a, b) for a, b in zip(arrays, _game(n, k).payoffs,
-                                                         strict=True))
+        assert all(np.array_equal(a, b) for a, b in zip(arrays, _game(n, k).payoffs, strict=True))
 
 
 @pytest.mark.parametrize(("n", "k", "form", "who"), _params(with_writer=True))
@@ -118,6 +119,7 @@ def test_read_cliff(benchmark, bench_min, shape, variant):
     text = _cliff_texts(shape)[variant]
     benchmark.group = f"nfg read cliff {'x'.join(map(str, shape))}"
     if variant == "bad":
+
         def read_bad():
             with pytest.raises(dt.NfgFormatError) as info:
                 dt.read_nfg(text)

@@ -33,8 +33,15 @@ BASE = dt.load_scenario("default")
 
 
 def _sweep(executor=None, n=N):
-    return dt.sweep(BASE, AXES, design=f"lhs:{n}", outcome="dynamics", rng=2026,
-                    executor=executor, progress=False)
+    return dt.sweep(
+        BASE,
+        AXES,
+        design=f"lhs:{n}",
+        outcome="dynamics",
+        rng=2026,
+        executor=executor,
+        progress=False,
+    )
 
 
 def test_sweep_serial_vs_parallel(benchmark):
@@ -47,16 +54,27 @@ def test_sweep_serial_vs_parallel(benchmark):
     t_procs = time.perf_counter() - t0
     assert serial.equals(procs)
     assert serial["error"].isna().all()
-    benchmark.extra_info.update({"scenarios": N, "serial_s": t_serial, "processes_s": t_procs,
-                                 "speedup_processes": t_serial / t_procs})
-    print(f"\nsweep of {N} scenarios: serial {t_serial:.1f} s, 2 processes {t_procs:.1f} s "
-          f"({t_serial / t_procs:.2f}x)")
+    benchmark.extra_info.update(
+        {
+            "scenarios": N,
+            "serial_s": t_serial,
+            "processes_s": t_procs,
+            "speedup_processes": t_serial / t_procs,
+        }
+    )
+    print(
+        f"\nsweep of {N} scenarios: serial {t_serial:.1f} s, 2 processes {t_procs:.1f} s "
+        f"({t_serial / t_procs:.2f}x)"
+    )
     if not FULL:
         return
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         _sweep(client.get_executor(), n=20)  # workers import the package once
         t0 = time.perf_counter()
         on_dask = _sweep(client.get_executor())
@@ -87,6 +105,8 @@ def test_sweep_vs_ema_workbench(benchmark):
     if stats is not None:
         ratio = t_ema / float(stats.stats.min)
         benchmark.extra_info["ema_over_ours"] = ratio
-        print(f"\n{n} scenarios: EMA sequential evaluator {t_ema:.2f} s, ours "
-              f"{stats.stats.min:.2f} s ({ratio:.2f}x)")
+        print(
+            f"\n{n} scenarios: EMA sequential evaluator {t_ema:.2f} s, ours "
+            f"{stats.stats.min:.2f} s ({ratio:.2f}x)"
+        )
     assert len(ours) == n

@@ -76,8 +76,9 @@ def test_most_violent_6_structured(benchmark, bench_min):
 @pytest.mark.benchmark(group="most-violent N=6 x 11")
 def test_most_violent_6_dense(benchmark, bench_min):
     dense = _dense(6, 11)
-    res = benchmark.pedantic(dt.solve, args=(dense,), kwargs={"method": "symmetric"},
-                             rounds=3, iterations=1)
+    res = benchmark.pedantic(
+        dt.solve, args=(dense,), kwargs={"method": "symmetric"}, rounds=3, iterations=1
+    )
     _check(dense, res)
     ref = dt.solve(_contest(6, 11), method="symmetric")
     np.testing.assert_allclose(res[0].strategies[0], ref[0].strategies[0], atol=1e-8)

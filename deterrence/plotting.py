@@ -119,9 +119,7 @@ def plot_basins(result: Any, ax: Any = None, *, top: int = 10, **bar_kwargs: Any
     """
     ax = _axes(ax)
     atts = list(result.attractors[:top])
-    labels = [
-        (a.label if len(a.label) <= 40 else a.label[:37] + "...") for a in atts
-    ]
+    labels = [(a.label if len(a.label) <= 40 else a.label[:37] + "...") for a in atts]
     colors = ["tab:green" if a.is_equilibrium else "tab:red" for a in atts]
     y = np.arange(len(atts))[::-1]
     ax.barh(y, [a.share for a in atts], color=colors, **bar_kwargs)
@@ -234,8 +232,12 @@ def plot_sweep(
         grid[has] = votes.argmax(axis=2)[has]
         from matplotlib.colors import BoundaryNorm, ListedColormap
 
-        palette = {"escalation": "#7f0000", "none": "#d73027", "partial": "#fdae61",
-                   "full": "#1a9850"}
+        palette = {
+            "escalation": "#7f0000",
+            "none": "#d73027",
+            "partial": "#fdae61",
+            "full": "#1a9850",
+        }
         colors = [palette.get(c, f"C{k}") for k, c in enumerate(cats)]
         cm = ListedColormap(colors or ["0.8"])
         norm = BoundaryNorm(np.arange(len(colors) + 1) - 0.5, cm.N)
@@ -280,7 +282,12 @@ def _edges(v: np.ndarray) -> np.ndarray:
 
 
 def plot_comparative_statics(
-    df: Any, x: str, value: str = "policy_violence", ax: Any = None, *, by: str | None = None,
+    df: Any,
+    x: str,
+    value: str = "policy_violence",
+    ax: Any = None,
+    *,
+    by: str | None = None,
     **line_kwargs: Any,
 ) -> Any:
     """Lines of a numeric outcome against one axis of a sweep, one line per value of ``by``.
@@ -303,8 +310,13 @@ def plot_comparative_statics(
     for key, part in groups:
         part = part.groupby(x, sort=True)[value].mean()
         label = None if by is None else f"{by} = {key:g}" if isinstance(key, float) else str(key)
-        ax.plot(part.index.to_numpy(dtype=float), part.to_numpy(dtype=float), marker="o",
-                label=label, **line_kwargs)
+        ax.plot(
+            part.index.to_numpy(dtype=float),
+            part.to_numpy(dtype=float),
+            marker="o",
+            label=label,
+            **line_kwargs,
+        )
     if by is not None:
         ax.legend(fontsize="small")
     ax.set_xlabel(x)
@@ -332,8 +344,7 @@ def plot_tornado(indices: Any, ax: Any = None, *, column: str = "ST", **bar_kwar
     order = indices[column].sort_values()
     conf = indices.get(f"{column}_conf")
     err = None if conf is None else conf.loc[order.index].to_numpy(dtype=float)
-    ax.barh(range(len(order)), order.to_numpy(dtype=float), xerr=err, color="C0",
-            **bar_kwargs)
+    ax.barh(range(len(order)), order.to_numpy(dtype=float), xerr=err, color="C0", **bar_kwargs)
     ax.set_yticks(range(len(order)))
     ax.set_yticklabels([str(i) for i in order.index])
     ax.axvline(0, color="0.3", lw=0.8)

@@ -139,11 +139,36 @@ __all__ = [
     "scenarios",
 ]
 
-_TOP = ("title", "description", "levels", "market", "rule", "baseline", "penalty",
-        "defaults", "attribution", "framing", "organizations", "model",
-        *_meta.META_TABLES)
-_ORG = ("name", "revenue", "us_share", "penalty", "benefit", "cost", "extortion", "carrot",
-        "market_base", "market_share", "levels", "metrics", "us_cities")
+_TOP = (
+    "title",
+    "description",
+    "levels",
+    "market",
+    "rule",
+    "baseline",
+    "penalty",
+    "defaults",
+    "attribution",
+    "framing",
+    "organizations",
+    "model",
+    *_meta.META_TABLES,
+)
+_ORG = (
+    "name",
+    "revenue",
+    "us_share",
+    "penalty",
+    "benefit",
+    "cost",
+    "extortion",
+    "carrot",
+    "market_base",
+    "market_share",
+    "levels",
+    "metrics",
+    "us_cities",
+)
 _DEFAULTS = tuple(k for k in _ORG if k not in ("name", "market_share"))
 _SCORING_KEYS = ("weights", "per_revenue")
 
@@ -179,14 +204,21 @@ class _Reader:
                 close = difflib.get_close_matches(k, allowed, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 where = f"{path}.{k}" if path else k
-                raise self.fail(
-                    where, f"unknown key{hint} (allowed here: {', '.join(allowed)})"
-                )
+                raise self.fail(where, f"unknown key{hint} (allowed here: {', '.join(allowed)})")
         return table
 
-    def real(self, table: Mapping, key: str, path: str, default: Any = None, *,
-             low: float | None = None, high: float | None = None, open_low: bool = False,
-             required: bool = False) -> Any:
+    def real(
+        self,
+        table: Mapping,
+        key: str,
+        path: str,
+        default: Any = None,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        open_low: bool = False,
+        required: bool = False,
+    ) -> Any:
         where = f"{path}.{key}" if path else key
         if key not in table:
             if required:
@@ -204,8 +236,16 @@ class _Reader:
             raise self.fail(where, f"is {v!r}; expected <= {high:g}")
         return x
 
-    def integer(self, table: Mapping, key: str, path: str, *, low: int, required: bool = False,
-                default: int | None = None) -> int | None:
+    def integer(
+        self,
+        table: Mapping,
+        key: str,
+        path: str,
+        *,
+        low: int,
+        required: bool = False,
+        default: int | None = None,
+    ) -> int | None:
         where = f"{path}.{key}" if path else key
         if key not in table:
             if required:
@@ -218,8 +258,16 @@ class _Reader:
             raise self.fail(where, f"is {v}; expected >= {low}")
         return v
 
-    def string(self, table: Mapping, key: str, path: str, default: Any = None, *,
-               choices: tuple[str, ...] | None = None, required: bool = False) -> Any:
+    def string(
+        self,
+        table: Mapping,
+        key: str,
+        path: str,
+        default: Any = None,
+        *,
+        choices: tuple[str, ...] | None = None,
+        required: bool = False,
+    ) -> Any:
         where = f"{path}.{key}" if path else key
         if key not in table:
             if required:
@@ -257,8 +305,11 @@ class _Reader:
                 raise self.fail(f"{path}.max", f"is {hi:g}; expected > min ({lo:g})")
             return np.linspace(lo, hi, num)
         if not isinstance(value, list):
-            raise self.fail(path, f"is {_tname(value)} {value!r}; expected a list of levels or "
-                            "a table {min, max, num}")
+            raise self.fail(
+                path,
+                f"is {_tname(value)} {value!r}; expected a list of levels or "
+                "a table {min, max, num}",
+            )
         if not value:
             raise self.fail(path, "is empty; expected at least one violence level")
         out = []
@@ -283,8 +334,14 @@ class _Reader:
 
 
 def _tname(v: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a table"}.get(type(v), type(v).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+    }.get(type(v), type(v).__name__)
 
 
 # ----------------------------------------------------------------------------- pieces
@@ -393,8 +450,10 @@ def scenario_from_dict(
     description = r.string(data, "description", "", "")
     orgs = data.get("organizations")
     if not isinstance(orgs, list) or not orgs:
-        raise r.fail("organizations", "is required: a non-empty array of tables "
-                     "([[organizations]] with at least a name)")
+        raise r.fail(
+            "organizations",
+            "is required: a non-empty array of tables ([[organizations]] with at least a name)",
+        )
     defaults = r.keys(data.get("defaults", {}), _DEFAULTS, "defaults")
     names: list[str] = []
     for k, o in enumerate(orgs):
@@ -404,8 +463,11 @@ def scenario_from_dict(
         if not name:
             raise r.fail(f"{path}.name", "is empty; expected a name")
         if name in names:
-            raise r.fail(f"{path}.name", f"is {name!r}, already used by organizations"
-                         f"[{names.index(name)}]; expected unique names")
+            raise r.fail(
+                f"{path}.name",
+                f"is {name!r}, already used by organizations"
+                f"[{names.index(name)}]; expected unique names",
+            )
         names.append(name)
     n = len(names)
     _meta.validate(data, names, source=source)
@@ -433,8 +495,9 @@ def scenario_from_dict(
         elif shared is not None:
             grids.append(shared)
         else:
-            raise r.fail("levels", "is required: a shared [levels] table or organizations"
-                         f"[{k}].levels")
+            raise r.fail(
+                "levels", f"is required: a shared [levels] table or organizations[{k}].levels"
+            )
     # metrics
     mixes: list[Mapping[str, Any] | None] = []
     for k in range(n):
@@ -452,19 +515,26 @@ def scenario_from_dict(
             metric_names |= set(m)
     if metric_names and any(m is None for m in mixes):
         k = next(k for k, m in enumerate(mixes) if m is None)
-        raise r.fail(f"organizations[{k}].metrics", "is missing while other organizations "
-                     "define metrics; give every organization a metrics table (or [defaults])")
+        raise r.fail(
+            f"organizations[{k}].metrics",
+            "is missing while other organizations "
+            "define metrics; give every organization a metrics table (or [defaults])",
+        )
     metrics = (
         {name: [float(m.get(name, 0.0)) for m in mixes] for name in sorted(metric_names)}
-        if metric_names else None
+        if metric_names
+        else None
     )
     known_metrics = metric_names or {"violence"}
     # rules
     if "rule" not in data:
         raise r.fail("rule", "is required: the announced rule ([rule] with a type)")
     rule = _rule(r, data["rule"], "rule", names, known_metrics)
-    baseline = _rule(r, data["baseline"], "baseline", names, known_metrics) if "baseline" in data \
+    baseline = (
+        _rule(r, data["baseline"], "baseline", names, known_metrics)
+        if "baseline" in data
         else NoTargeting()
+    )
     # revenue and penalties
     revenue = per_org("revenue", 1.0, low=0.0, open_low=True)
     pen = r.keys(data.get("penalty", {}), ("designation_success", "scale"), "penalty")
@@ -483,8 +553,11 @@ def scenario_from_dict(
         elif "penalty" in defaults:
             penalties.append(scale * r.real(defaults, "penalty", "defaults", low=0.0))
         else:
-            raise r.fail(f"{path}.penalty", "is missing: give penalty, or us_share (with "
-                         "[penalty] designation_success), or a default penalty")
+            raise r.fail(
+                f"{path}.penalty",
+                "is missing: give penalty, or us_share (with "
+                "[penalty] designation_success), or a default penalty",
+            )
     # market
     market = None
     if "market" in data:
@@ -493,11 +566,21 @@ def scenario_from_dict(
         if r.boolean(mt, "fixed", "market", False):
             shares = []
             for k in range(n):
-                shares.append(r.real(orgs[k], "market_share", f"organizations[{k}]",
-                                     required=True, low=0.0, high=1.0))
+                shares.append(
+                    r.real(
+                        orgs[k],
+                        "market_share",
+                        f"organizations[{k}]",
+                        required=True,
+                        low=0.0,
+                        high=1.0,
+                    )
+                )
             if abs(sum(shares) - 1.0) > 1e-9:
-                raise r.fail("organizations[].market_share",
-                             f"sum to {sum(shares):g}; expected shares summing to 1")
+                raise r.fail(
+                    "organizations[].market_share",
+                    f"sum to {sum(shares):g}; expected shares summing to 1",
+                )
             market = Market(revenue=rev, shares=tuple(shares))
         else:
             expo = r.real(mt, "exponent", "market", 1.0, low=0.0)
@@ -511,8 +594,10 @@ def scenario_from_dict(
         for k, o in enumerate(orgs):
             for key in ("market_base", "market_share"):
                 if key in o:
-                    raise r.fail(f"organizations[{k}].{key}", "is given but the scenario has "
-                                 "no [market] table")
+                    raise r.fail(
+                        f"organizations[{k}].{key}",
+                        "is given but the scenario has no [market] table",
+                    )
     # attribution and framing
     attribution = None
     if "attribution" in data:
@@ -558,8 +643,10 @@ def scenario_from_dict(
         rows = framing.sum(axis=1)
         if np.any(rows > 1 + 1e-9):
             k = int(np.argmax(rows))
-            raise r.fail("framing", f"{names[k]!r} dresses up {rows[k]:g} of its violence; "
-                         "expected at most 1")
+            raise r.fail(
+                "framing",
+                f"{names[k]!r} dresses up {rows[k]:g} of its violence; expected at most 1",
+            )
     model_t = r.keys(data.get("model", {}), ("cost_exponent",), "model")
     cost_exponent = r.real(model_t, "cost_exponent", "model", 2.0, low=0.0, open_low=True)
     try:
@@ -652,8 +739,9 @@ def load_scenario(
         return scenario_from_dict(path_or_name, source="<mapping>", with_metadata=with_metadata)
     if not isinstance(path_or_name, str | Path):
         raise ScenarioError(
-            "scenario", f"is {type(path_or_name).__name__}; expected a path, a shipped "
-            "scenario name or a mapping"
+            "scenario",
+            f"is {type(path_or_name).__name__}; expected a path, a shipped "
+            "scenario name or a mapping",
         )
     p = Path(path_or_name)
     if p.is_file():
@@ -665,8 +753,9 @@ def load_scenario(
         if "/" in name or "\\" in name or not res.is_file():
             shipped = ", ".join(available_scenarios())
             raise ScenarioError(
-                "scenario", f"{str(path_or_name)!r}: no such file, and not a shipped scenario "
-                f"(shipped: {shipped})"
+                "scenario",
+                f"{str(path_or_name)!r}: no such file, and not a shipped scenario "
+                f"(shipped: {shipped})",
             )
         text, source = res.read_bytes(), f"{name}.toml"
     try:
@@ -701,13 +790,16 @@ def scenarios() -> Any:
     rows = []
     for name in available_scenarios():
         sc = load_scenario(name, with_metadata=True)
-        rows.append({
-            "name": name,
-            "title": sc.title,
-            "description": _meta.first_sentence(sc.description),
-            "n_orgs": sc.model.n_orgs,
-            "units": sc.units is not None,
-            "calibrated": bool(sc.ranges),
-        })
-    return pd.DataFrame(rows, columns=["name", "title", "description", "n_orgs", "units",
-                                       "calibrated"])
+        rows.append(
+            {
+                "name": name,
+                "title": sc.title,
+                "description": _meta.first_sentence(sc.description),
+                "n_orgs": sc.model.n_orgs,
+                "units": sc.units is not None,
+                "calibrated": bool(sc.ranges),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["name", "title", "description", "n_orgs", "units", "calibrated"]
+    )

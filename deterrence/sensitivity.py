@@ -44,7 +44,7 @@ def _need(module: str, extra: str = "sensitivity") -> Any:
         return importlib.import_module(module)
     except ImportError:
         raise ImportError(
-            f"{module.split('.')[0]} is needed here: pip install \"deterrence[{extra}]\""
+            f'{module.split(".")[0]} is needed here: pip install "deterrence[{extra}]"'
         ) from None
 
 
@@ -103,8 +103,16 @@ def salib_function(
 
     def model(X: ArrayLike) -> NDArray[np.float64]:
         pts = np.atleast_2d(np.asarray(X, dtype=float))
-        df = sweep(base, ranges, design=pts, outcome=outcome, executor=executor, rng=rng,
-                   progress=progress, batch_size=batch_size)
+        df = sweep(
+            base,
+            ranges,
+            design=pts,
+            outcome=outcome,
+            executor=executor,
+            rng=rng,
+            progress=progress,
+            batch_size=batch_size,
+        )
         if output not in df.columns:
             raise DeterrenceError(
                 f"output={output!r} is not an outcome of this sweep; expected one of "
@@ -152,13 +160,15 @@ def sobol_indices(
     problem = salib_problem(axes)
     seed = int(np.random.default_rng(rng).integers(0, 2**31 - 1))
     X = sample.sample(problem, samples, calc_second_order=second_order, seed=seed)
-    Y = salib_function(base, axes, output, outcome=outcome, executor=executor, rng=seed,
-                       progress=progress)(X)
+    Y = salib_function(
+        base, axes, output, outcome=outcome, executor=executor, rng=seed, progress=progress
+    )(X)
     Si = analyze.analyze(problem, Y, calc_second_order=second_order, seed=seed)
-    df = pd.DataFrame({k: Si[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
-                      index=pd.Index(problem["names"], name="axis"))
-    df.attrs.update({"output": output, "samples": samples, "scenarios": int(len(Y)),
-                     "seed": seed})
+    df = pd.DataFrame(
+        {k: Si[k] for k in ("S1", "S1_conf", "ST", "ST_conf")},
+        index=pd.Index(problem["names"], name="axis"),
+    )
+    df.attrs.update({"output": output, "samples": samples, "scenarios": len(Y), "seed": seed})
     return df
 
 
@@ -208,8 +218,9 @@ def ema_model(
         return {k: float(res[k]) for k in outputs}
 
     m = ema.Model(name, function=numeric)
-    m.uncertainties = [ema.RealParameter(p.replace(".", "__"), lo, hi)
-                       for p, (lo, hi) in ranges.items()]
+    m.uncertainties = [
+        ema.RealParameter(p.replace(".", "__"), lo, hi) for p, (lo, hi) in ranges.items()
+    ]
     m.outcomes = [ema.ScalarOutcome(k) for k in outputs]
     return m
 
@@ -291,9 +302,17 @@ def prim_boxes(
                 lo, hi = float(lims[col].iloc[0]), float(lims[col].iloc[1])
                 if lo <= x[col].min() and hi >= x[col].max():
                     continue  # not restricted
-                rows.append({"box": b, "input": col, "low": lo, "high": hi,
-                             "coverage": float(stats["coverage"]),
-                             "density": float(stats["density"]),
-                             "mass": float(stats["mass"])})
-    return pd.DataFrame(rows, columns=["box", "input", "low", "high", "coverage", "density",
-                                       "mass"])
+                rows.append(
+                    {
+                        "box": b,
+                        "input": col,
+                        "low": lo,
+                        "high": hi,
+                        "coverage": float(stats["coverage"]),
+                        "density": float(stats["density"]),
+                        "mass": float(stats["mass"]),
+                    }
+                )
+    return pd.DataFrame(
+        rows, columns=["box", "input", "low", "high", "coverage", "density", "mass"]
+    )

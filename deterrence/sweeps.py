@@ -55,7 +55,7 @@ from ._validation import check_int
 from ._version import __version__
 from .errors import DeterrenceError
 
-__all__ = ["OUTCOMES", "DESIGNS", "sweep", "apply_path", "sweep_points"]
+__all__ = ["DESIGNS", "OUTCOMES", "apply_path", "sweep", "sweep_points"]
 
 #: Sampled designs and the largest number of scenarios one sweep accepts.
 DESIGNS = ("grid", "lhs", "sobol", "random")
@@ -112,8 +112,12 @@ def _equilibrium_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]
     game = model.game()
     res = solve(game)
     if not res.equilibria:
-        return {"converged": bool(res.converged), "violence": np.nan, "designations": np.nan,
-                "regret": np.nan}
+        return {
+            "converged": bool(res.converged),
+            "violence": np.nan,
+            "designations": np.nan,
+            "regret": np.nan,
+        }
     eq = res.equilibria[0]
     levels = model.levels
     violence = float(sum(float(p @ lv) for p, lv in zip(eq.strategies, levels, strict=True)))
@@ -312,7 +316,10 @@ def _check_axes(axes: Any, kind: str) -> dict[str, Any]:
 
 
 def sweep_points(
-    axes: Mapping[str, Any], kind: str, samples: int | None, points: NDArray | None,
+    axes: Mapping[str, Any],
+    kind: str,
+    samples: int | None,
+    points: NDArray | None,
     seed: np.random.SeedSequence,
 ) -> list[dict[str, Any]]:
     """The scenarios of a design: one ``{path: value}`` dict per scenario."""
@@ -395,7 +402,7 @@ def _scalar(v: Any) -> Any:
 
 
 def _seed_sequence(rng: Any) -> np.random.SeedSequence:
-    if rng is None or isinstance(rng, int | np.integer) and not isinstance(rng, bool):
+    if rng is None or (isinstance(rng, int | np.integer) and not isinstance(rng, bool)):
         if rng is not None and int(rng) < 0:
             raise DeterrenceError(f"rng={rng!r} is not valid; expected a non-negative seed")
         return np.random.SeedSequence(None if rng is None else int(rng))
@@ -540,7 +547,6 @@ def sweep(
     """
     import pandas as pd
 
-
     kind, n_samples, points = _parse_design(design, samples)
     axes = _check_axes(axes, "grid" if kind == "grid" else "range")
     if isinstance(outcome, str):
@@ -563,7 +569,7 @@ def sweep(
         )
     # every axis value is checked on the base model before any solve
     for path, spec in axes.items():
-        for value in spec if kind == "grid" else spec:
+        for value in spec:  # grid values, or the two ends of a range
             try:
                 apply_path(base, path, value)
             except DeterrenceError as exc:
@@ -610,8 +616,9 @@ def sweep(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n, initial=n - sum(len(batches[b]) for b in todo), desc="sweep",
-                   unit="scenario")
+        bar = tqdm(
+            total=n, initial=n - sum(len(batches[b]) for b in todo), desc="sweep", unit="scenario"
+        )
     fh = None
     if path is not None:
         new_file = not path.exists() or path.stat().st_size == 0
@@ -639,16 +646,18 @@ def sweep(
     df = pd.DataFrame.from_records(rows).set_index("scenario").sort_index()
     cols = [c for c in df.columns if c != "error"] + ["error"]
     df = df[cols]
-    df.attrs.update({
-        "deterrence_version": __version__,
-        "seed": str(ss.entropy),
-        "design": kind,
-        "samples": n_samples,
-        "outcome": header["outcome"],
-        "axes": json.dumps(header["axes"]),
-        "base": header["base"],
-        "base_title": str(getattr(base, "title", "") or ""),
-        "scenarios": n,
-        "errors": int(df["error"].notna().sum()),
-    })
+    df.attrs.update(
+        {
+            "deterrence_version": __version__,
+            "seed": str(ss.entropy),
+            "design": kind,
+            "samples": n_samples,
+            "outcome": header["outcome"],
+            "axes": json.dumps(header["axes"]),
+            "base": header["base"],
+            "base_title": str(getattr(base, "title", "") or ""),
+            "scenarios": n,
+            "errors": int(df["error"].notna().sum()),
+        }
+    )
     return df

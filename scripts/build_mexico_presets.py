@@ -1,29 +1,42 @@
 """Generate deterrence/presets/mexico-2010*.toml from the sources and a fit (see
 scripts/fit_mexico_presets.py): python scripts/build_mexico_presets.py seven|six [FIT.json]."""
-import json, sys
+
+import json
+import sys
 from pathlib import Path
 
-NDIC10 = ('NDIC, "Cities Where Mexican Drug Trafficking Organizations Operate Within the '
-          'United States", Situation Report, April 2010, Product No. 2010-S0787-004, '
-          'Executive Summary')
-NDTA11 = ('NDIC, National Drug Threat Assessment 2011, August 2011, Product No. 2011-Q0317-001, '
-          'section "Transnational Criminal Organizations / Mexican Trafficking Organizations"')
-GOM = ('Government of Mexico (Presidencia / PGR), "Base de datos de fallecimientos ocurridos '
-       'por presunta rivalidad delincuencial", released January 2011')
+NDIC10 = (
+    'NDIC, "Cities Where Mexican Drug Trafficking Organizations Operate Within the '
+    'United States", Situation Report, April 2010, Product No. 2010-S0787-004, '
+    "Executive Summary"
+)
+NDTA11 = (
+    "NDIC, National Drug Threat Assessment 2011, August 2011, Product No. 2011-Q0317-001, "
+    'section "Transnational Criminal Organizations / Mexican Trafficking Organizations"'
+)
+GOM = (
+    'Government of Mexico (Presidencia / PGR), "Base de datos de fallecimientos ocurridos '
+    'por presunta rivalidad delincuencial", released January 2011'
+)
 INSIGHT = 'InSight Crime, "The Cost of Mexico\'s Drug War" (Jan 2011)'
-RAND = ('Kilmer, Caulkins, Bond, Reuter, "Reducing Drug Trafficking Revenues and Violence in '
-        'Mexico: Would Legalizing Marijuana in California Help?", RAND Occasional Paper OP-325, '
-        'October 2010, p. 3')
-CALDERON = ('Calderon, Robles, Diaz-Cayeros, Magaloni, "The Beheading of Criminal Organizations '
-            'and the Dynamics of Violence in Mexico", Journal of Conflict Resolution 59(8), 2015, '
-            '1455-1485')
+RAND = (
+    'Kilmer, Caulkins, Bond, Reuter, "Reducing Drug Trafficking Revenues and Violence in '
+    'Mexico: Would Legalizing Marijuana in California Help?", RAND Occasional Paper OP-325, '
+    "October 2010, p. 3"
+)
+CALDERON = (
+    'Calderon, Robles, Diaz-Cayeros, Magaloni, "The Beheading of Criminal Organizations '
+    'and the Dynamics of Violence in Mexico", Journal of Conflict Resolution 59(8), 2015, '
+    "1455-1485"
+)
 
 KILLINGS_2010 = 15273
-THREE_STATES = 7451        # Chihuahua + Sinaloa + Tamaulipas, 2010
-MARIJUANA = 1.5            # $bn a year
+THREE_STATES = 7451  # Chihuahua + Sinaloa + Tamaulipas, 2010
+MARIJUANA = 1.5  # $bn a year
 SHARE_MID = (0.15 + 0.26) / 2
-KPU = 10.0                 # killings a month per unit of violence
-BASE_PER_CITY = 0.2        # market capacity per U.S. city link, violence-index units
+KPU = 10.0  # killings a month per unit of violence
+BASE_PER_CITY = 0.2  # market capacity per U.S. city link, violence-index units
+
 
 def orgs(six):
     cities = {"Sinaloa": 75.0}
@@ -32,29 +45,38 @@ def orgs(six):
     else:
         cities["Los Zetas"] = 18.5
         cities["Gulf"] = 18.5
-    cities.update({"Juarez": 33.0, "Beltran-Leyva": 30.0, "La Familia Michoacana": 27.0,
-                   "Tijuana": 21.0})
+    cities.update(
+        {"Juarez": 33.0, "Beltran-Leyva": 30.0, "La Familia Michoacana": 27.0, "Tijuana": 21.0}
+    )
     return cities
+
 
 def rivalries(six):
     gz = ("Gulf-Zetas", "Gulf-Zetas") if six else ("Gulf", "Los Zetas")
-    return {"Chihuahua": ("Sinaloa", "Juarez"), "Sinaloa": ("Sinaloa", "Beltran-Leyva"),
-            "Tamaulipas": gz}
+    return {
+        "Chihuahua": ("Sinaloa", "Juarez"),
+        "Sinaloa": ("Sinaloa", "Beltran-Leyva"),
+        "Tamaulipas": gz,
+    }
+
 
 def violence_proxy(six):
     cities = orgs(six)
     tot = sum(cities.values())
     v = {k: (KILLINGS_2010 - THREE_STATES) * c / tot for k, c in cities.items()}
-    for st, (a, b) in rivalries(six).items():
+    for _state, (a, b) in rivalries(six).items():
         v[a] += THREE_STATES / 3 / 2
         v[b] += THREE_STATES / 3 / 2
     return {k: x / KILLINGS_2010 for k, x in v.items()}
 
+
 def q(s):
     return json.dumps(s, ensure_ascii=False)
 
+
 def fmt(x):
     return repr(round(float(x), 10))
+
 
 def render(six, fitted, ranges):
     cities = orgs(six)
@@ -67,11 +89,15 @@ def render(six, fitted, ranges):
     L = []
     A = L.append
     key = "mexico-2010-six" if six else "mexico-2010"
-    A(f"# {key}: Kleiman's proposal applied to Mexico's "
-      f"{'six' if six else 'seven'} major trafficking organizations in 2010.")
+    A(
+        f"# {key}: Kleiman's proposal applied to Mexico's "
+        f"{'six' if six else 'seven'} major trafficking organizations in 2010."
+    )
     A("#")
     A("# Units: one period = one month. Violence is an index; one unit = 10 killings a month")
-    A("# (15,273 killings in 2010 = 1,272.75 a month = 127.275 units in all). Money in US$ billion:")
+    A(
+        "# (15,273 killings in 2010 = 1,272.75 a month = 127.275 units in all). Money in US$ billion:"
+    )
     A("# revenue, benefit and cost are flows per month (annual figures divided by 12); the")
     A("# penalty of designation is a lump sum (a stock) in US$ billion.")
     A("# Every number has a [sources] entry: a publication, or a flagged proxy / assumption, or")
@@ -82,17 +108,27 @@ def render(six, fitted, ranges):
     if six:
         A('title = "Mexico 2010: six trafficking organizations (Gulf and Zetas as one)"')
         A('description = """')
-        A("Mexico's major trafficking organizations in 2010, with the Gulf cartel and Los Zetas as one")
-        A("organization (the proposal's \"six\"). The government announces violence metrics and")
-        A("designates the most violent organization; U.S. enforcement then targets the distributors it")
+        A(
+            "Mexico's major trafficking organizations in 2010, with the Gulf cartel and Los Zetas as one"
+        )
+        A('organization (the proposal\'s "six"). The government announces violence metrics and')
+        A(
+            "designates the most violent organization; U.S. enforcement then targets the distributors it"
+        )
         A("supplies. Calibrated to 15,273 killings in 2010 and a proxy ranking by violence.")
         A('"""')
     else:
         A('title = "Mexico 2010: the seven trafficking organizations of the 2011 NDTA"')
         A('description = """')
-        A("Mexico's seven major trafficking organizations in 2010 (Sinaloa, Los Zetas, Gulf, Juarez,")
-        A("Beltran-Leyva, La Familia Michoacana, Tijuana). The government announces violence metrics and")
-        A("designates the most violent organization; U.S. enforcement then targets the distributors it")
+        A(
+            "Mexico's seven major trafficking organizations in 2010 (Sinaloa, Los Zetas, Gulf, Juarez,"
+        )
+        A(
+            "Beltran-Leyva, La Familia Michoacana, Tijuana). The government announces violence metrics and"
+        )
+        A(
+            "designates the most violent organization; U.S. enforcement then targets the distributors it"
+        )
         A("supplies. Calibrated to 15,273 killings in 2010 and a proxy ranking by violence.")
         A('"""')
     A("")
@@ -101,67 +137,103 @@ def render(six, fitted, ranges):
     A(f"killings_per_unit = {fmt(KPU)}")
     A('money = "US$ billion"')
     A('money_period = "month"')
-    S["units.killings_per_unit"] = ("assumption: scale of the violence index, chosen so that the "
+    S["units.killings_per_unit"] = (
+        "assumption: scale of the violence index, chosen so that the "
         "2010 total (1,272.75 killings a month) is 127.3 units and the grid step (0.5) is 5 "
-        "killings a month")
+        "killings a month"
+    )
     A("")
     A("[levels]            # violence index, 0 to 800 killings a month per organization")
-    A("min = 0.0"); A("max = 80.0"); A("num = 161")
+    A("min = 0.0")
+    A("max = 80.0")
+    A("num = 161")
     S["levels.min"] = "assumption: an organization can stop killing altogether"
-    S["levels.max"] = ("assumption: 800 killings a month per organization, above any organization's "
-                       "2010 proxy level (see calibration.violence_shares)")
+    S["levels.max"] = (
+        "assumption: 800 killings a month per organization, above any organization's "
+        "2010 proxy level (see calibration.violence_shares)"
+    )
     S["levels.num"] = "assumption: grid step 0.5 units = 5 killings a month"
     A("")
     A("[market]            # export revenue from the U.S. market, US$ bn a month")
     A(f"revenue = {fmt(rev_month)}")
     A("exponent = 1.0")
-    S["market.revenue"] = (f"derived: {RAND}: marijuana export revenue ~$1.5bn a year, 15-26% of "
+    S["market.revenue"] = (
+        f"derived: {RAND}: marijuana export revenue ~$1.5bn a year, 15-26% of "
         f"drug export revenue, so total export revenue 1.5/0.26 - 1.5/0.15 = $5.8bn - $10bn a year "
         f"(a derived number); midpoint share 20.5% gives 1.5/0.205 = ${rev_year:.3f}bn a year, "
-        f"/12 = ${rev_month:.4f}bn a month")
-    S["market.exponent"] = ("assumption: r = 1, the lottery (Tullock) contest; not identified by "
+        f"/12 = ${rev_month:.4f}bn a month"
+    )
+    S["market.exponent"] = (
+        "assumption: r = 1, the lottery (Tullock) contest; not identified by "
         "the calibration targets (the per-organization costs absorb it; a fit that also targeted "
         "market shares equal to the U.S.-city-link proxy gave r = 0.89 but missed the violence "
-        "shares by up to 19%); sweep it")
+        "shares by up to 19%); sweep it"
+    )
     A("")
     A("[rule]              # the announced rule: designate the most violent")
-    A('type = "most_violent"'); A('ties = "split"'); A("floor = 0.0")
-    S["rule.floor"] = "assumption: the proposal designates the most violent organization whatever its level"
+    A('type = "most_violent"')
+    A('ties = "split"')
+    A("floor = 0.0")
+    S["rule.floor"] = (
+        "assumption: the proposal designates the most violent organization whatever its level"
+    )
     A("")
-    A("[baseline]          # before the announcement: enforcement blind to violence (the status quo)")
+    A(
+        "[baseline]          # before the announcement: enforcement blind to violence (the status quo)"
+    )
     A('type = "none"')
     A("")
-    A("[penalty]           # fixed penalty L_i = scale * designation_success * us_share_i * revenue_i")
+    A(
+        "[penalty]           # fixed penalty L_i = scale * designation_success * us_share_i * revenue_i"
+    )
     A("# HOOK: the campaign (deterrence.model.campaign) will replace this fixed penalty with the")
     A("# franchise value a designated organization loses; until then the penalty is one year's")
     A("# U.S. revenue (12 monthly flows) times the chance that designation destroys it.")
-    A("designation_success = 0.5"); A("scale = 12.0")
-    S["penalty.designation_success"] = ("assumption: designation destroys the organization's U.S. "
-        "franchise with probability one half (no published estimate; sweep it)")
-    S["penalty.scale"] = ("assumption: a destroyed franchise loses one year of U.S. revenue "
-        "(12 monthly flows); placeholder for the campaign's franchise value")
+    A("designation_success = 0.5")
+    A("scale = 12.0")
+    S["penalty.designation_success"] = (
+        "assumption: designation destroys the organization's U.S. "
+        "franchise with probability one half (no published estimate; sweep it)"
+    )
+    S["penalty.scale"] = (
+        "assumption: a destroyed franchise loses one year of U.S. revenue "
+        "(12 monthly flows); placeholder for the campaign's franchise value"
+    )
     A("")
     A("[defaults]")
-    A("us_share = 1.0"); A("benefit = 0.0")
-    S["defaults.us_share"] = (f"assumption: the revenue is export revenue to the U.S. ({RAND}), so "
-                              "all of it passes through U.S. distributors")
-    S["defaults.benefit"] = ("assumption: violence pays only through market share (no direct "
+    A("us_share = 1.0")
+    A("benefit = 0.0")
+    S["defaults.us_share"] = (
+        f"assumption: the revenue is export revenue to the U.S. ({RAND}), so "
+        "all of it passes through U.S. distributors"
+    )
+    S["defaults.benefit"] = (
+        "assumption: violence pays only through market share (no direct "
         "intimidation gain); with one cost per organization the targets cannot separate a "
-        "direct gain from the cost")
+        "direct gain from the cost"
+    )
     A("")
     A("[campaign]          # read by the campaign layer (not by the stage game)")
-    A("vacuum = 0.365"); A("vacuum_periods = 6")
-    S["campaign.vacuum"] = (f"{CALDERON}: DTO-related violence rises by an estimated 36.5% in the "
-                            "first six months after a leader's removal in a municipality")
-    S["campaign.vacuum_periods"] = (f"{CALDERON}: most of the effect on DTO violence falls within "
-                                    "six months (six monthly periods)")
+    A("vacuum = 0.365")
+    A("vacuum_periods = 6")
+    S["campaign.vacuum"] = (
+        f"{CALDERON}: DTO-related violence rises by an estimated 36.5% in the "
+        "first six months after a leader's removal in a municipality"
+    )
+    S["campaign.vacuum_periods"] = (
+        f"{CALDERON}: most of the effect on DTO violence falls within "
+        "six months (six monthly periods)"
+    )
     A("")
     A("[calibration]       # targets of deterrence.calibrate (the status quo, 2010)")
     A(f"killings_per_month = {fmt(KILLINGS_2010 / 12)}")
-    S["calibration.killings_per_month"] = (f"{GOM}: 15,273 deaths in 2010 (reported by {INSIGHT}); "
-                                           "15,273 / 12 = 1,272.75 a month")
+    S["calibration.killings_per_month"] = (
+        f"{GOM}: 15,273 deaths in 2010 (reported by {INSIGHT}); 15,273 / 12 = 1,272.75 a month"
+    )
     A("tolerance = 0.05")
-    S["calibration.tolerance"] = "assumption: a 5% miss on the total, or on every share, is acceptable"
+    S["calibration.tolerance"] = (
+        "assumption: a 5% miss on the total, or on every share, is acceptable"
+    )
     params = [f"cost.{n}" for n in names]
     A("parameters = [" + ", ".join(q(p) for p in params) + "]")
     A("bounds = { " + ", ".join([q(f"cost.{n}") + " = [1e-7, 0.001]" for n in names]) + " }")
@@ -177,15 +249,18 @@ def render(six, fitted, ranges):
             "equally between the two sides of its dominant rivalry (assumption: Chihuahua "
             f"Sinaloa-Juarez, Sinaloa Sinaloa-Beltran-Leyva, Tamaulipas {gzn}); the other 7,822 "
             "deaths in proportion to U.S. city links (organizations.*.us_cities). "
-            f"{n}: {', '.join(riv) if riv else 'no top-three state'}")
+            f"{n}: {', '.join(riv) if riv else 'no top-three state'}"
+        )
     A("")
     if ranges:
         A("[ranges]            # values that fit within the tolerance (conditional profiles)")
         for p in params:
             lo, hi = ranges[p]
             A(f"{q(p)} = [{fmt(lo)}, {fmt(hi)}]")
-            S[f"ranges.{p}"] = (f"calibrated: deterrence.calibrate, loss within tolerance**2 of "
-                                f"the best, other parameters at their fitted values")
+            S[f"ranges.{p}"] = (
+                "calibrated: deterrence.calibrate, loss within tolerance**2 of "
+                "the best, other parameters at their fitted values"
+            )
         A("")
     A("[sources]")
     SRC_AT = len(L)
@@ -201,28 +276,39 @@ def render(six, fitted, ranges):
         if n in ("Gulf", "Los Zetas"):
             S[f"organizations.{n}.us_cities"] = (
                 f"proxy: {NDIC10}: Gulf Cartel/Los Zetas together at least 37 cities (one figure); "
-                "split equally, 18.5 each (no separate counts published)")
+                "split equally, 18.5 each (no separate counts published)"
+            )
         elif n == "Gulf-Zetas":
-            S[f"organizations.{n}.us_cities"] = (f"{NDIC10}: Gulf Cartel/Los Zetas at least 37 "
-                                                 "cities (a lower bound)")
+            S[f"organizations.{n}.us_cities"] = (
+                f"{NDIC10}: Gulf Cartel/Los Zetas at least 37 cities (a lower bound)"
+            )
         else:
-            full = {"Sinaloa": "Sinaloa Cartel", "Juarez": "Juarez Cartel",
-                    "Beltran-Leyva": "Beltran-Leyva DTO", "La Familia Michoacana":
-                    "La Familia Michoacan", "Tijuana": "Tijuana Cartel"}[n]
-            S[f"organizations.{n}.us_cities"] = (f"{NDIC10}: {full} at least {cities[n]:g} "
-                                                 "cities (a lower bound)")
+            full = {
+                "Sinaloa": "Sinaloa Cartel",
+                "Juarez": "Juarez Cartel",
+                "Beltran-Leyva": "Beltran-Leyva DTO",
+                "La Familia Michoacana": "La Familia Michoacan",
+                "Tijuana": "Tijuana Cartel",
+            }[n]
+            S[f"organizations.{n}.us_cities"] = (
+                f"{NDIC10}: {full} at least {cities[n]:g} cities (a lower bound)"
+            )
         S[f"organizations.{n}.revenue"] = (
             f"proxy: market.revenue x us_cities / {tot_c:g} (revenue split by U.S. city links, "
-            f"{NDIC10})")
+            f"{NDIC10})"
+        )
         S[f"organizations.{n}.market_base"] = (
             f"assumption: non-violent market capacity = {BASE_PER_CITY:g} violence units per U.S. "
-            "city link (routes and networks; scale not identified)")
+            "city link (routes and networks; scale not identified)"
+        )
         S[f"organizations.{n}.cost"] = (
             "calibrated: deterrence.calibrate, targets calibration.killings_per_month and "
-            "calibration.violence_shares (cost of violence c_i, US$ bn a month per unit squared)")
+            "calibration.violence_shares (cost of violence c_i, US$ bn a month per unit squared)"
+        )
     src = [f"{q(k)} = {q(v)}" for k, v in S.items()]
     L[SRC_AT:SRC_AT] = src
     return "\n".join(L).rstrip() + "\n"
+
 
 if __name__ == "__main__":
     six = sys.argv[1] == "six"

@@ -18,5 +18,12 @@ res = calibrate(name, rng=20100101)
 print(f"{time.time() - t:.1f}s")
 print(res)
 with open(out, "w") as fh:
-    json.dump({"values": dict(res.values), "ranges": {k: list(v) for k, v in res.ranges.items()},
-               "loss": res.loss}, fh, indent=1)
+    json.dump(
+        {
+            "values": dict(res.values),
+            "ranges": {k: list(v) for k, v in res.ranges.items()},
+            "loss": res.loss,
+        },
+        fh,
+        indent=1,
+    )

@@ -89,7 +89,7 @@ def test_a_model_and_a_path(tmp_path) -> None:
     quiet = dt.analyze(dataclasses.replace(model, rule=dt.NoTargeting()), mixed="none")
     assert quiet.thresholds == () and quiet.verdict == "none"
     path = tmp_path / "s.toml"
-    path.write_text((resources.files("deterrence.scenarios") / "symmetric.toml").read_text())
+    path.write_text((resources.files("deterrence") / "presets" / "symmetric.toml").read_text())
     rep = dt.analyze(path, thresholds=False, mixed="none")
     assert rep.source == str(path) and rep.verdict == "full"
 

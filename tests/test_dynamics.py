@@ -38,8 +38,9 @@ class OracleOnly(Game):
         return self._dense._deviation_payoffs(profile)
 
 
-def most_violent_game(n_orgs: int, n_levels: int = 11, benefit: float = 1.0,
-                      penalty: float = 0.45) -> dt.NormalFormGame:
+def most_violent_game(
+    n_orgs: int, n_levels: int = 11, benefit: float = 1.0, penalty: float = 0.45
+) -> dt.NormalFormGame:
     """The "most violent pays" contest as a dense table.
 
     Levels ``v = 0, 0.1, ..., 1``; ``u_i = b * v_i - L * [i designated]`` where the
@@ -117,7 +118,16 @@ def test_most_violent_two_orgs_ratchet_cycle():
     assert res.outcome == "cycle"
     assert res.cycle_start == 2 and res.period == 10
     assert res.cycle == (
-        (10, 9), (8, 9), (8, 7), (6, 7), (6, 10), (9, 10), (9, 8), (7, 8), (7, 6), (10, 6)
+        (10, 9),
+        (8, 9),
+        (8, 7),
+        (6, 7),
+        (6, 10),
+        (9, 10),
+        (9, 8),
+        (7, 8),
+        (7, 6),
+        (10, 6),
     )
     assert res.trajectory[:3].tolist() == [[0, 0], [10, 0], [10, 9]]
     top = [max(p) for p in res.cycle]
@@ -135,8 +145,15 @@ def test_most_violent_three_orgs_ratchet_cycle():
     res = dt.best_response_dynamics(most_violent_game(3), (0, 0, 0))
     assert res.outcome == "cycle" and res.cycle_start == 3 and res.period == 9
     assert res.cycle == (
-        (10, 9, 9), (8, 9, 9), (8, 8, 9), (8, 8, 7), (7, 8, 7), (7, 6, 7), (7, 6, 6),
-        (10, 6, 6), (10, 9, 6),
+        (10, 9, 9),
+        (8, 9, 9),
+        (8, 8, 9),
+        (8, 8, 7),
+        (7, 8, 7),
+        (7, 6, 7),
+        (7, 6, 6),
+        (10, 6, 6),
+        (10, 9, 6),
     )
 
 
@@ -218,7 +235,7 @@ def potential_games(draw):
     phi = rng.integers(-6, 7, size=shape).astype(float)
     pay = []
     for i in range(len(shape)):
-        h = rng.integers(-6, 7, size=(*shape[:i], 1, *shape[i + 1:])).astype(float)
+        h = rng.integers(-6, 7, size=(*shape[:i], 1, *shape[i + 1 :])).astype(float)
         pay.append(phi + h)
     start = tuple(draw(st.integers(0, k - 1)) for k in shape)
     order = draw(st.sampled_from(["sequential", "random"]))
@@ -300,8 +317,17 @@ def test_basins_most_violent_three_orgs_one_cycle():
     assert b.n_starts == 11**3
     assert all(a.kind == "cycle" and not a.is_equilibrium for a in b.attractors)
     assert abs(b.shares.sum() - 1.0) < 1e-12
-    target = {(10, 9, 9), (8, 9, 9), (8, 8, 9), (8, 8, 7), (7, 8, 7), (7, 6, 7), (7, 6, 6),
-              (10, 6, 6), (10, 9, 6)}
+    target = {
+        (10, 9, 9),
+        (8, 9, 9),
+        (8, 8, 9),
+        (8, 8, 7),
+        (7, 8, 7),
+        (7, 6, 7),
+        (7, 6, 6),
+        (10, 6, 6),
+        (10, 9, 6),
+    }
     assert any(set(a.profiles) == target and a.period == 9 for a in b.attractors)
 
 
@@ -310,8 +336,10 @@ def test_basins_most_violent_three_orgs_one_cycle():
     [
         ("best_response", {"order": "random", "inertia": 0.3, "max_iter": 300}),
         ("logit_response", {"temperature": 0.5, "max_iter": 50}),
-        ("fictitious_play", {"variant": "stochastic", "temperature": 0.3, "max_iter": 200,
-                             "tol": 1e-2}),
+        (
+            "fictitious_play",
+            {"variant": "stochastic", "temperature": 0.3, "max_iter": 200, "tol": 1e-2},
+        ),
     ],
 )
 def test_basins_reproducible_serial_and_parallel(method, options):
@@ -337,8 +365,9 @@ def test_basins_reproducible_serial_and_parallel(method, options):
 
 def test_basins_map_like_callable_and_progress(capsys):
     b1 = dt.basins(MP, n_starts=30, rng=1, chunk_size=8)
-    b2 = dt.basins(MP, n_starts=30, rng=1, chunk_size=8, executor=lambda f, xs: map(f, xs),
-                   progress=True)
+    b2 = dt.basins(
+        MP, n_starts=30, rng=1, chunk_size=8, executor=lambda f, xs: map(f, xs), progress=True
+    )
     assert np.array_equal(b1.labels, b2.labels)
     assert b1.attractors[0].kind == "cycle" and b1.attractors[0].period == 4
 
@@ -354,9 +383,7 @@ def test_basins_replicator_coordination_split():
     for s, row in enumerate(b.starts):
         x, y = row[0], row[2]
         goes_to_0 = b.attractors[b.labels[s]].profiles[0][0][0] > 0.5
-        if abs(x + 2 * y - 1) > 0.05 and abs(2 * x + y - 1) > 0.05 and (
-            (x > 1 / 3) == (y > 1 / 3)
-        ):
+        if abs(x + 2 * y - 1) > 0.05 and abs(2 * x + y - 1) > 0.05 and ((x > 1 / 3) == (y > 1 / 3)):
             assert goes_to_0 == (x > 1 / 3)
 
 

@@ -26,10 +26,12 @@ def _qe_game(game):
     from quantecon.game_theory import Player
 
     n = game.n_players
-    return QEGame([
-        Player(np.array(np.transpose(game.payoffs[i], [(i + k) % n for k in range(n)])))
-        for i in range(n)
-    ])
+    return QEGame(
+        [
+            Player(np.array(np.transpose(game.payoffs[i], [(i + k) % n for k in range(n)])))
+            for i in range(n)
+        ]
+    )
 
 
 # --------------------------------------------------------------------- fictitious play
@@ -108,8 +110,9 @@ def test_smooth_fictitious_play_reaches_logit_qre():
     """Smooth FP stops at a fixed point of the logit response: beliefs B with
     B_i = softmax(u_i(B_-i) / T); in matching pennies that is the centre, by symmetry."""
     T = 0.5
-    res = dt.fictitious_play(MP, [[0.9, 0.1], [0.3, 0.7]], variant="smooth", temperature=T,
-                             tol=1e-3, max_iter=200_000)
+    res = dt.fictitious_play(
+        MP, [[0.9, 0.1], [0.3, 0.7]], variant="smooth", temperature=T, tol=1e-3, max_iter=200_000
+    )
     assert res.outcome == "converged"
     dev = MP.deviation_payoffs(res.end)
     for b, d in zip(res.end, dev, strict=True):
@@ -151,8 +154,7 @@ def test_logit_response_stationary_distribution_is_gibbs():
     steps 4,000 independent chains (run in lockstep by ``basins``) are distributed as
     Gibbs."""
     T = 0.7
-    b = dt.basins(COORD, method="logit_response", temperature=T, max_iter=60, n_starts=4_000,
-                  rng=2)
+    b = dt.basins(COORD, method="logit_response", temperature=T, max_iter=60, n_starts=4_000, rng=2)
     phi = np.array([2.0, 0.0, 0.0, 1.0])
     gibbs = np.exp(phi / T) / np.exp(phi / T).sum()
     freq = np.zeros(4)
@@ -214,8 +216,9 @@ def test_replicator_zero_sum_conserves_H(A, xs, ys):
     H = x* log x + (1-x*) log(1-x) + y* log y + (1-y*) log(1-y): orbits are closed."""
     game = dt.NormalFormGame.from_bimatrix(A)
     x0, y0 = 0.8, 0.6
-    res = dt.replicator_dynamics(game, [[x0, 1 - x0], [y0, 1 - y0]], t_max=40.0, n_points=2001,
-                                 rtol=1e-11, atol=1e-13)
+    res = dt.replicator_dynamics(
+        game, [[x0, 1 - x0], [y0, 1 - y0]], t_max=40.0, n_points=2001, rtol=1e-11, atol=1e-13
+    )
     x, y = res.trajectory[:, 0], res.trajectory[:, 2]
     H = _H(x, y, xs, ys)
     assert np.abs(H - H[0]).max() < 1e-7

@@ -108,9 +108,7 @@ def test_one_player_game():
 
 
 # --------------------------------------------------------------------------- properties
-shapes = st.integers(3, 5).flatmap(
-    lambda n: st.tuples(*[st.integers(2, 4) for _ in range(n)])
-)
+shapes = st.integers(3, 5).flatmap(lambda n: st.tuples(*[st.integers(2, 4) for _ in range(n)]))
 
 
 @settings(max_examples=25 if not FULL else 1000)
@@ -159,10 +157,26 @@ def test_games_with_many_ties(seed, shape, high):
 
 
 # --------------------------------------------------------------------------- pygambit
-GAMBIT_GAMES = [(s, shape) for s, shape in enumerate(
-    [(3, 3, 3), (2, 3, 4), (4, 4, 4), (3, 2, 3, 3), (2, 2, 2, 2, 2), (6, 6, 6), (4, 3, 2),
-     (3, 3, 2, 2), (5, 4, 3), (2, 4, 3, 2), (3, 3, 3, 3), (6, 6, 6), (6, 6, 6)]
-)]
+GAMBIT_GAMES = [
+    (s, shape)
+    for s, shape in enumerate(
+        [
+            (3, 3, 3),
+            (2, 3, 4),
+            (4, 4, 4),
+            (3, 2, 3, 3),
+            (2, 2, 2, 2, 2),
+            (6, 6, 6),
+            (4, 3, 2),
+            (3, 3, 2, 2),
+            (5, 4, 3),
+            (2, 4, 3, 2),
+            (3, 3, 3, 3),
+            (6, 6, 6),
+            (6, 6, 6),
+        ]
+    )
+]
 
 
 @pytest.mark.peer

@@ -122,8 +122,20 @@ class TestHandWritten:
             "1/3 -2/4  .5 -.25  1.  +7  1e3 -2.5E-2  12345678901234567 0.1  -0 0/5"
         )
         g = read_nfg(text)
-        flat = [1 / 3, -0.5, 0.5, -0.25, 1.0, 7.0, 1000.0, -0.025, 12345678901234567.0, 0.1,
-                0.0, 0.0]
+        flat = [
+            1 / 3,
+            -0.5,
+            0.5,
+            -0.25,
+            1.0,
+            7.0,
+            1000.0,
+            -0.025,
+            12345678901234567.0,
+            0.1,
+            0.0,
+            0.0,
+        ]
         want = np.array(flat).reshape(2, 3, 2).transpose(2, 1, 0)
         assert np.array_equal(g.payoffs, want)
 
@@ -145,8 +157,10 @@ class TestHandWritten:
 
     def test_whitespace_is_free(self):
         compact = 'NFG 1 R"x"{"a""b"}{{"C""D"}{"E"}}{{""1,2}{""3 4}}1 2'
-        spread = 'NFG\t1\r\nR "x"\r\n{ "a"\n "b" }\n{\n{ "C" "D" }\n{ "E" }\n}\n{\n{ "" 1 , 2 }\n' \
-                 '{ "" 3 4 }\n}\n1\n2\n'
+        spread = (
+            'NFG\t1\r\nR "x"\r\n{ "a"\n "b" }\n{\n{ "C" "D" }\n{ "E" }\n}\n{\n{ "" 1 , 2 }\n'
+            '{ "" 3 4 }\n}\n1\n2\n'
+        )
         assert read_nfg(compact) == read_nfg(spread)
         assert read_nfg(compact).payoffs.tolist() == [[[1], [3]], [[2], [4]]]
 
@@ -155,8 +169,9 @@ class TestHandWritten:
         g = read_nfg('NFG 1 R "" { "a" "b" } { { "x" "y" } { "z" } } 1 2 3 4')
         assert g.action_names == (("x", "y"), ("z",))
         h = read_nfg('NFG 1 R "" { "a" "b" } { 2 1 } { { "" 1 2 } { "" 3 4 } } 1 2')
-        assert g == dt.NormalFormGame(h.payoffs, player_names=["a", "b"],
-                                      action_names=[["x", "y"], ["z"]])
+        assert g == dt.NormalFormGame(
+            h.payoffs, player_names=["a", "b"], action_names=[["x", "y"], ["z"]]
+        )
         assert parse_nfg('NFG 1 R "" { "a" } { 1 } { { "" 5 } } 1').form == "outcome"
 
     def test_one_player(self):
@@ -231,31 +246,91 @@ MALFORMED = [
     ("no player list", 'NFG 1 R "x" "a" { 1 } 1', 1, 13, "'{' opening the list of player names"),
     ("no players", 'NFG 1 R "x" { } { } 1', 1, 15, "player list is empty"),
     # repeated player names are read (renamed as Gambit does): TestAsGambitReads
-    ("unclosed player list", 'NFG 1 R "x" { "a" "b" { 2 2 }\n1 2', 1, 23,
-     "'}' closing the player list opened at line 1, column 13"),
-    ("unclosed label", 'NFG 1 R "x" { "a" "b } { 2 2 }\n1 2 3 4 5 6 7 8\n', 1, 19,
-     "unterminated label"),
-    ("unclosed title", 'NFG 1 R "x { "a" "b" } { 2 2 }\n1 2 3 4 5 6 7 8', 1, 15,
-     "is a '\"' missing"),
-    ("too many counts", 'NFG 1 R "x" { "a" "b" } { 2 2 2 }\n' + "1 " * 16, 1, 31,
-     "too many strategy counts: 2 player(s) declared"),
-    ("too few counts", 'NFG 1 R "x" { "a" "b" } { 2 }\n1 2 3 4', 1, 29,
-     "strategy counts for 1 player(s); expected 2"),
-    ("unclosed counts", 'NFG 1 R "x" { "a" "b" } { 2 2\n1 2 3 4 5 6 7 8', 2, 1,
-     "closing the strategy counts opened at line 1, column 25"),
+    (
+        "unclosed player list",
+        'NFG 1 R "x" { "a" "b" { 2 2 }\n1 2',
+        1,
+        23,
+        "'}' closing the player list opened at line 1, column 13",
+    ),
+    (
+        "unclosed label",
+        'NFG 1 R "x" { "a" "b } { 2 2 }\n1 2 3 4 5 6 7 8\n',
+        1,
+        19,
+        "unterminated label",
+    ),
+    (
+        "unclosed title",
+        'NFG 1 R "x { "a" "b" } { 2 2 }\n1 2 3 4 5 6 7 8',
+        1,
+        15,
+        "is a '\"' missing",
+    ),
+    (
+        "too many counts",
+        'NFG 1 R "x" { "a" "b" } { 2 2 2 }\n' + "1 " * 16,
+        1,
+        31,
+        "too many strategy counts: 2 player(s) declared",
+    ),
+    (
+        "too few counts",
+        'NFG 1 R "x" { "a" "b" } { 2 }\n1 2 3 4',
+        1,
+        29,
+        "strategy counts for 1 player(s); expected 2",
+    ),
+    (
+        "unclosed counts",
+        'NFG 1 R "x" { "a" "b" } { 2 2\n1 2 3 4 5 6 7 8',
+        2,
+        1,
+        "closing the strategy counts opened at line 1, column 25",
+    ),
     ("zero strategies", 'NFG 1 R "x" { "a" "b" } { 2 0 }\n1 2', 1, 29, "bad strategy count '0'"),
-    ("fractional count", 'NFG 1 R "x" { "a" "b" } { 2 1.5 }\n1 2', 1, 29,
-     "bad strategy count '1.5'"),
-    ("label as count", 'NFG 1 R "x" { "a" "b" } { 2 "two" }\n1 2', 1, 29,
-     "expected a strategy count"),
-    ("too many name lists", O2.replace('} }', '} { "E" } }', 1) + '{ { "" 1 2 } }\n1 1 1 1',
-     1, 51, "too many strategy lists"),
-    ("too few name lists", 'NFG 1 R "x" { "a" "b" } { { "C" "D" } }\n{ { "" 1 2 } }\n1 1', 1, 39,
-     "strategy lists for 1 player(s); expected 2"),
-    ("empty name list", 'NFG 1 R "x" { "a" "b" } { { "C" } { } }\n{ { "" 1 2 } }\n1', 1, 37,
-     'player 2 ("b") has no strategies'),
-    ("number in name list", 'NFG 1 R "x" { "a" } { { "C" 2 } }\n1 2', 1, 29,
-     "expected a strategy name or '}'"),
+    (
+        "fractional count",
+        'NFG 1 R "x" { "a" "b" } { 2 1.5 }\n1 2',
+        1,
+        29,
+        "bad strategy count '1.5'",
+    ),
+    (
+        "label as count",
+        'NFG 1 R "x" { "a" "b" } { 2 "two" }\n1 2',
+        1,
+        29,
+        "expected a strategy count",
+    ),
+    (
+        "too many name lists",
+        O2.replace("} }", '} { "E" } }', 1) + '{ { "" 1 2 } }\n1 1 1 1',
+        1,
+        51,
+        "too many strategy lists",
+    ),
+    (
+        "too few name lists",
+        'NFG 1 R "x" { "a" "b" } { { "C" "D" } }\n{ { "" 1 2 } }\n1 1',
+        1,
+        39,
+        "strategy lists for 1 player(s); expected 2",
+    ),
+    (
+        "empty name list",
+        'NFG 1 R "x" { "a" "b" } { { "C" } { } }\n{ { "" 1 2 } }\n1',
+        1,
+        37,
+        'player 2 ("b") has no strategies',
+    ),
+    (
+        "number in name list",
+        'NFG 1 R "x" { "a" } { { "C" 2 } }\n1 2',
+        1,
+        29,
+        "expected a strategy name or '}'",
+    ),
     ("no body", M2, 2, 1, "ends after the prologue"),
     ("body is a word", M2 + "payoffs: 1 2", 2, 1, "expected the payoff list"),
     ("truncated payoffs", M2 + "1 2\n3 4\n5 6\n", 5, 1, "ends after 6 number(s); expected 8"),
@@ -268,26 +343,54 @@ MALFORMED = [
     ("division by zero", M2 + "1 2\n3 4/0\n5 6\n7 8\n", 3, 3, "division by zero"),
     ("overflow", M2 + "1 2\n3 1e999\n5 6\n7 8\n", 3, 3, "too large for a float"),
     ("word payoff", M2 + "1 2\n3 four\n5 6\n7 8\n", 3, 3, "player 2's payoff at profile (2, 1)"),
-    ("brace in payoffs", M2 + "1 2\n3 4 }\n5 6\n7 8\n", 3, 5,
-     "player 1's payoff at profile (1, 2)"),
+    (
+        "brace in payoffs",
+        M2 + "1 2\n3 4 }\n5 6\n7 8\n",
+        3,
+        5,
+        "player 1's payoff at profile (1, 2)",
+    ),
     ("comma in payoffs", M2 + "1, 2\n3 4\n5 6\n7 8\n", 2, 2, "found ','"),
-    ("outcome index too large", O2 + '{ { "" 1 2 } { "" 3 4 } }\n1 2\n0 3\n', 4, 3,
-     "outcome index 3 at profile (2, 2) is out of range"),
-    ("negative outcome index", O2 + '{ { "" 1 2 } }\n1 -1\n0 1\n', 3, 3,
-     "non-negative integer"),
-    ("decimal outcome index", O2 + '{ { "" 1 2 } }\n1 1.0\n0 1\n', 3, 3,
-     "non-negative integer"),
-    ("truncated index list", O2 + '{ { "" 1 2 } }\n1 1\n0\n', 5, 1,
-     "outcome index list ends after 3 entries; expected 4"),
+    (
+        "outcome index too large",
+        O2 + '{ { "" 1 2 } { "" 3 4 } }\n1 2\n0 3\n',
+        4,
+        3,
+        "outcome index 3 at profile (2, 2) is out of range",
+    ),
+    ("negative outcome index", O2 + '{ { "" 1 2 } }\n1 -1\n0 1\n', 3, 3, "non-negative integer"),
+    ("decimal outcome index", O2 + '{ { "" 1 2 } }\n1 1.0\n0 1\n', 3, 3, "non-negative integer"),
+    (
+        "truncated index list",
+        O2 + '{ { "" 1 2 } }\n1 1\n0\n',
+        5,
+        1,
+        "outcome index list ends after 3 entries; expected 4",
+    ),
     ("too many indices", O2 + '{ { "" 1 2 } }\n1 1\n0 1 1\n', 4, 5, "too many outcome indices"),
     ("outcome without name", O2 + "{ { 1 2 } }\n1 1 1 1", 2, 5, "the name of outcome 1"),
-    ("outcome with 1 payoff", O2 + '{ { "o" 1 } }\n1 1 1 1', 2, 11,
-     'outcome 1 ("o") has 1 payoff(s); expected 2'),
-    ("outcome with 3 payoffs", O2 + '{ { "" 1 2 } { "o" 1, 2, 3 } }\n1 1 1 1', 2, 26,
-     'outcome 2 ("o") has more than 2 payoffs'),
+    (
+        "outcome with 1 payoff",
+        O2 + '{ { "o" 1 } }\n1 1 1 1',
+        2,
+        11,
+        'outcome 1 ("o") has 1 payoff(s); expected 2',
+    ),
+    (
+        "outcome with 3 payoffs",
+        O2 + '{ { "" 1 2 } { "o" 1, 2, 3 } }\n1 1 1 1',
+        2,
+        26,
+        'outcome 2 ("o") has more than 2 payoffs',
+    ),
     ("bad outcome payoff", O2 + '{ { "" 1 2x } }\n1 1 1 1', 2, 10, "bad number '2x'"),
-    ("unclosed outcome list", O2 + '{ { "" 1 2 }\n1 1 1 1', 3, 1,
-     "closing the outcome list opened at line 2, column 1"),
+    (
+        "unclosed outcome list",
+        O2 + '{ { "" 1 2 }\n1 1 1 1',
+        3,
+        1,
+        "closing the outcome list opened at line 2, column 1",
+    ),
     ("unclosed outcome", O2 + '{ { "" 1 2 \n1 1 1 1', 3, 1, "has more than 2 payoffs"),
     ("extra closing brace", O2 + '{ { "" 1 2 } } }\n1 1 1 1', 2, 16, "outcome index"),
 ]
@@ -380,14 +483,19 @@ NAME = st.sampled_from(['""', '"o"', '"{ }"', '","', '"a \\" b"', '"\\\\"', "", 
 @settings(max_examples=300)
 @given(
     outcomes=st.lists(
-        st.tuples(NAME, st.lists(NUMBERISH, min_size=0, max_size=3), SEPARATOR,
-                  st.sampled_from(["", ",", " ,"])),
+        st.tuples(
+            NAME,
+            st.lists(NUMBERISH, min_size=0, max_size=3),
+            SEPARATOR,
+            st.sampled_from(["", ",", " ,"]),
+        ),
         min_size=0,
         max_size=4,
     ),
     close=st.sampled_from(["}", "", "} }", "}}"]),
-    indices=st.lists(st.sampled_from(["0", "1", "2", "3", "4", "-1", "1.0", '"1"', "}"]),
-                     min_size=3, max_size=5),
+    indices=st.lists(
+        st.sampled_from(["0", "1", "2", "3", "4", "-1", "1.0", '"1"', "}"]), min_size=3, max_size=5
+    ),
 )
 def test_outcome_fast_path_agrees_with_the_scanner(outcomes, close, indices):
     body = " ".join(
@@ -429,8 +537,7 @@ LABELS = st.text(alphabet=st.characters(codec="utf-8"), max_size=6)
 # spaces; it renames empty and repeated labels ("" -> "_1"; "a", "a" -> "a_1", "a_2") and
 # reads backslashes its own way. Cross-checks use such labels, unique per scope.
 SAFE_LABELS = st.lists(
-    st.text(alphabet=[chr(c) for c in range(33, 127) if chr(c) != "\\"], min_size=1,
-            max_size=4),
+    st.text(alphabet=[chr(c) for c in range(33, 127) if chr(c) != "\\"], min_size=1, max_size=4),
     min_size=1,
     max_size=2,
 ).map(" ".join)
@@ -439,8 +546,9 @@ FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 
 
 @st.composite
-def games(draw, values=FLOATS, labels=LABELS, max_players=4, max_actions=3, names=True,
-          unique=False):
+def games(
+    draw, values=FLOATS, labels=LABELS, max_players=4, max_actions=3, names=True, unique=False
+):
     n = draw(st.integers(1, max_players))
     shape = draw(st.lists(st.integers(1, max_actions), min_size=n, max_size=n))
     size = n * math.prod(shape)
@@ -450,8 +558,9 @@ def games(draw, values=FLOATS, labels=LABELS, max_players=4, max_actions=3, name
         return dt.NormalFormGame(payoffs, title=draw(labels))
     players = draw(st.lists(labels, min_size=n, max_size=n, unique=True))
     actions = [draw(st.lists(labels, min_size=k, max_size=k, unique=unique)) for k in shape]
-    return dt.NormalFormGame(payoffs, player_names=players, action_names=actions,
-                             title=draw(labels))
+    return dt.NormalFormGame(
+        payoffs, player_names=players, action_names=actions, title=draw(labels)
+    )
 
 
 def assert_same(a, b):
@@ -490,8 +599,18 @@ class TestRoundTrip:
             assert parse_nfg(os.fspath(p)).comment == "through a file"
 
     def test_extreme_values(self):
-        vals = [5e-324, -5e-324, 1.7976931348623157e308, -0.0, 0.1, 2.0**53, 2.0**53 + 2,
-                1e16, 1e-300, 1 / 3]
+        vals = [
+            5e-324,
+            -5e-324,
+            1.7976931348623157e308,
+            -0.0,
+            0.1,
+            2.0**53,
+            2.0**53 + 2,
+            1e16,
+            1e-300,
+            1 / 3,
+        ]
         g = dt.NormalFormGame(np.array(vals).reshape(1, -1))
         text = write_nfg(g)
         assert "e+" not in text  # Gambit reads 1e16, not 1e+16
@@ -503,8 +622,9 @@ class TestWriter:
     def test_payoff_form_text(self):
         g = read_nfg(SELTEN_PAYOFF)
         text = write_nfg(g)
-        assert text.startswith('NFG 1 R "Selten (IJGT, 75), Figure 2, normal form" '
-                               '{ "Player 1" "Player 2" } { 3 2 }\n')
+        assert text.startswith(
+            'NFG 1 R "Selten (IJGT, 75), Figure 2, normal form" { "Player 1" "Player 2" } { 3 2 }\n'
+        )
         body = [int(x) for x in text.split("\n\n", 1)[1].split()]
         assert body == [1, 1, 0, 2, 0, 2, 1, 1, 0, 3, 2, 0]
 
@@ -567,9 +687,7 @@ def gbt_read(text):
 def assert_matches_gambit(ours, theirs):
     assert ours.title == theirs.title
     assert ours.player_names == tuple(p.label for p in theirs.players)
-    assert ours.action_names == tuple(
-        tuple(s.label for s in p.strategies) for p in theirs.players
-    )
+    assert ours.action_names == tuple(tuple(s.label for s in p.strategies) for p in theirs.players)
     arrays = gbt_arrays(theirs)
     assert len(arrays) == ours.n_players
     for mine, yours in zip(ours.payoffs, arrays, strict=True):
@@ -596,8 +714,9 @@ class TestGambit:
 
     @settings(max_examples=60)
     @given(
-        game=games(values=st.floats(-1e6, 1e6) | st.integers(-1000, 1000), labels=SAFE_LABELS,
-                   unique=True),
+        game=games(
+            values=st.floats(-1e6, 1e6) | st.integers(-1000, 1000), labels=SAFE_LABELS, unique=True
+        ),
         form=st.sampled_from(["payoff", "outcome"]),
     )
     def test_gambit_reads_what_we_write(self, game, form):
@@ -635,55 +754,135 @@ class TestGambit:
 # renamed within their list (players; each player's strategies): "L" -> "L_1", "L_2", ...,
 # skipping labels already present; "" -> "_1", ...
 GAMBIT_ACCEPTS = [
-    ("duplicate players", 'NFG 1 R "t" { "A" "A" } { 2 2 } 1 2 3 4 5 6 7 8',
-     ("A_1", "A_2"), (("1", "2"), ("1", "2"))),
-    ("three duplicates", 'NFG 1 R "t" { "A" "A" "A" } { 1 1 1 } 1 2 3',
-     ("A_1", "A_2", "A_3"), (("1",), ("1",), ("1",))),
-    ("duplicate next to its renaming", 'NFG 1 R "t" { "A" "A_1" "A" } { 1 1 1 } 1 2 3',
-     ("A_2", "A_1", "A_3"), (("1",), ("1",), ("1",))),
-    ("empty players", 'NFG 1 R "t" { "" "" } { 2 2 } 1 2 3 4 5 6 7 8',
-     ("_1", "_2"), (("1", "2"), ("1", "2"))),
-    ("one empty player", 'NFG 1 R "t" { "" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
-     ("_1", "B"), (("1", "2"), ("1", "2"))),
+    (
+        "duplicate players",
+        'NFG 1 R "t" { "A" "A" } { 2 2 } 1 2 3 4 5 6 7 8',
+        ("A_1", "A_2"),
+        (("1", "2"), ("1", "2")),
+    ),
+    (
+        "three duplicates",
+        'NFG 1 R "t" { "A" "A" "A" } { 1 1 1 } 1 2 3',
+        ("A_1", "A_2", "A_3"),
+        (("1",), ("1",), ("1",)),
+    ),
+    (
+        "duplicate next to its renaming",
+        'NFG 1 R "t" { "A" "A_1" "A" } { 1 1 1 } 1 2 3',
+        ("A_2", "A_1", "A_3"),
+        (("1",), ("1",), ("1",)),
+    ),
+    (
+        "empty players",
+        'NFG 1 R "t" { "" "" } { 2 2 } 1 2 3 4 5 6 7 8',
+        ("_1", "_2"),
+        (("1", "2"), ("1", "2")),
+    ),
+    (
+        "one empty player",
+        'NFG 1 R "t" { "" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
+        ("_1", "B"),
+        (("1", "2"), ("1", "2")),
+    ),
     ("empty and _1", 'NFG 1 R "t" { "" "_1" } { 1 1 } 1 2', ("_2", "_1"), (("1",), ("1",))),
-    ("duplicate players, outcome form",
-     'NFG 1 R "t" { "P" "P" } { { "a" } { "a" } } { { "" 1 2 } } 1',
-     ("P_1", "P_2"), (("a",), ("a",))),
-    ("duplicate and empty strategies",
-     'NFG 1 R "t" { "A" "B" } { { "x" "x" } { "y" "" } } "" { { "" 1, 2 } } 1 0 1 0',
-     ("A", "B"), (("x_1", "x_2"), ("y", "_1"))),
-    ("empty strategies", 'NFG 1 R "t" { "A" "B" } { { "" "" } { "" "" } } 1 2 3 4 5 6 7 8',
-     ("A", "B"), (("_1", "_2"), ("_1", "_2"))),
-    ("strategies named like counts", 'NFG 1 R "t" { "A" } { { "1" "1" "" } } 1 2 3',
-     ("A",), (("1_1", "1_2", "_1"),)),
-    ("empty title", 'NFG 1 R "" { "A" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
-     ("A", "B"), (("1", "2"), ("1", "2"))),
-    ("comment, payoff form", 'NFG 1 R "t" { "A" "B" } { 2 2 } "a comment" 1 2 3 4 5 6 7 8',
-     ("A", "B"), (("1", "2"), ("1", "2"))),
-    ("comment, named strategies, payoff form",
-     'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" } } "cm" 1 2 3 4',
-     ("A", "B"), (("a", "b"), ("c",))),
-    ("counts then outcomes", 'NFG 1 R "t" { "A" "B" } { 2 2 } { { "o" 1 2 } } 1 1 0 1',
-     ("A", "B"), (("1", "2"), ("1", "2"))),
-    ("odd whitespace", 'NFG\t1\r\nR "t"{"A""B"}{2 2}1\t2\v3\f4 5 6 7 8',
-     ("A", "B"), (("1", "2"), ("1", "2"))),
+    (
+        "duplicate players, outcome form",
+        'NFG 1 R "t" { "P" "P" } { { "a" } { "a" } } { { "" 1 2 } } 1',
+        ("P_1", "P_2"),
+        (("a",), ("a",)),
+    ),
+    (
+        "duplicate and empty strategies",
+        'NFG 1 R "t" { "A" "B" } { { "x" "x" } { "y" "" } } "" { { "" 1, 2 } } 1 0 1 0',
+        ("A", "B"),
+        (("x_1", "x_2"), ("y", "_1")),
+    ),
+    (
+        "empty strategies",
+        'NFG 1 R "t" { "A" "B" } { { "" "" } { "" "" } } 1 2 3 4 5 6 7 8',
+        ("A", "B"),
+        (("_1", "_2"), ("_1", "_2")),
+    ),
+    (
+        "strategies named like counts",
+        'NFG 1 R "t" { "A" } { { "1" "1" "" } } 1 2 3',
+        ("A",),
+        (("1_1", "1_2", "_1"),),
+    ),
+    (
+        "empty title",
+        'NFG 1 R "" { "A" "B" } { 2 2 } 1 2 3 4 5 6 7 8',
+        ("A", "B"),
+        (("1", "2"), ("1", "2")),
+    ),
+    (
+        "comment, payoff form",
+        'NFG 1 R "t" { "A" "B" } { 2 2 } "a comment" 1 2 3 4 5 6 7 8',
+        ("A", "B"),
+        (("1", "2"), ("1", "2")),
+    ),
+    (
+        "comment, named strategies, payoff form",
+        'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" } } "cm" 1 2 3 4',
+        ("A", "B"),
+        (("a", "b"), ("c",)),
+    ),
+    (
+        "counts then outcomes",
+        'NFG 1 R "t" { "A" "B" } { 2 2 } { { "o" 1 2 } } 1 1 0 1',
+        ("A", "B"),
+        (("1", "2"), ("1", "2")),
+    ),
+    (
+        "odd whitespace",
+        'NFG\t1\r\nR "t"{"A""B"}{2 2}1\t2\v3\f4 5 6 7 8',
+        ("A", "B"),
+        (("1", "2"), ("1", "2")),
+    ),
     ("carriage returns only", 'NFG 1 R "t"\r{ "A" }\r{ 1 }\r1\r', ("A",), (("1",),)),
-    ("no spaces around braces", 'NFG 1 R "t"{"A" "B"}{{"a""b"}{"c""d"}}{{"x"1,2}{"y"3,4}}1 2 0 1',
-     ("A", "B"), (("a", "b"), ("c", "d"))),
-    ("null outcomes",
-     'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } } 0 0 0 1',
-     ("A", "B"), (("a", "b"), ("c", "d"))),
-    ("unused outcome", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } '
-     '{ { "x" 1, 2 } { "y" 3 4 } } 1 1 1 1', ("A", "B"), (("a", "b"), ("c", "d"))),
-    ("empty outcome list", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { } 0 0 0 0',
-     ("A", "B"), (("a", "b"), ("c", "d"))),
-    ("duplicate outcome names", 'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } '
-     '{ { "x" 1, 2 } { "x" 3 4 } } 1 2 1 2', ("A", "B"), (("a", "b"), ("c", "d"))),
-    ("trailing comma in an outcome", 'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } '
-     '{ { "x" 1, 2, } } 1', ("A", "B"), (("a",), ("b",))),
+    (
+        "no spaces around braces",
+        'NFG 1 R "t"{"A" "B"}{{"a""b"}{"c""d"}}{{"x"1,2}{"y"3,4}}1 2 0 1',
+        ("A", "B"),
+        (("a", "b"), ("c", "d")),
+    ),
+    (
+        "null outcomes",
+        'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } } 0 0 0 1',
+        ("A", "B"),
+        (("a", "b"), ("c", "d")),
+    ),
+    (
+        "unused outcome",
+        'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } { "y" 3 4 } } 1 1 1 1',
+        ("A", "B"),
+        (("a", "b"), ("c", "d")),
+    ),
+    (
+        "empty outcome list",
+        'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { } 0 0 0 0',
+        ("A", "B"),
+        (("a", "b"), ("c", "d")),
+    ),
+    (
+        "duplicate outcome names",
+        'NFG 1 R "t" { "A" "B" } { { "a" "b" } { "c" "d" } } { { "x" 1, 2 } { "x" 3 4 } } 1 2 1 2',
+        ("A", "B"),
+        (("a", "b"), ("c", "d")),
+    ),
+    (
+        "trailing comma in an outcome",
+        'NFG 1 R "t" { "A" "B" } { { "a" } { "b" } } { { "x" 1, 2, } } 1',
+        ("A", "B"),
+        (("a",), ("b",)),
+    ),
     ("rationals", 'NFG 1 R "t" { "A" } { 3 } 1/3 -2/4 3/1', ("A",), (("1", "2", "3"),)),
-    ("decimals", 'NFG 1 R "t" { "A" } { 5 } .5 -0.25 5. 1.5e3 1.e2', ("A",),
-     (("1", "2", "3", "4", "5"),)),
+    (
+        "decimals",
+        'NFG 1 R "t" { "A" } { 5 } .5 -0.25 5. 1.5e3 1.e2',
+        ("A",),
+        (("1", "2", "3", "4", "5"),),
+    ),
     ("rational outcome", 'NFG 1 R "t" { "A" } { { "a" } } { { "x" 1/3 } } 1', ("A",), (("a",),)),
     ("leading zeros", 'NFG 1 R "t" { "A" } { 02 } 007 1', ("A",), (("1", "2"),)),
     ("big integer", 'NFG 1 R "t" { "A" } { 1 } 123456789012345678901234567890', ("A",), (("1",),)),
@@ -740,8 +939,9 @@ WE_ALSO_READ = [
 
 
 class TestAsGambitReads:
-    @pytest.mark.parametrize(("text", "players", "strategies"),
-                             [pytest.param(*c[1:], id=c[0]) for c in GAMBIT_ACCEPTS])
+    @pytest.mark.parametrize(
+        ("text", "players", "strategies"), [pytest.param(*c[1:], id=c[0]) for c in GAMBIT_ACCEPTS]
+    )
     def test_gambit_labels(self, text, players, strategies):
         g = read_nfg(text, labels="gambit")
         assert g.player_names == players and g.action_names == strategies
@@ -752,8 +952,7 @@ class TestAsGambitReads:
         assert f.player_names == players
 
     def test_default_keeps_labels_but_renames_repeated_players(self):
-        text = 'NFG 1 R "t" { "A" "A" "" } { { "x" "x" } { "" } { "" "" } } ' + " ".join(
-            ["1"] * 12)
+        text = 'NFG 1 R "t" { "A" "A" "" } { { "x" "x" } { "" } { "" "" } } ' + " ".join(["1"] * 12)
         g = read_nfg(text)
         assert g.player_names == ("A_1", "A_2", "")
         assert g.action_names == (("x", "x"), ("",), ("", ""))
@@ -773,8 +972,9 @@ class TestAsGambitReads:
             read_nfg(SELTEN_PAYOFF, labels="renamed")
 
     @pytest.mark.peer
-    @pytest.mark.parametrize("text", [c[1] for c in GAMBIT_ACCEPTS],
-                             ids=[c[0] for c in GAMBIT_ACCEPTS])
+    @pytest.mark.parametrize(
+        "text", [c[1] for c in GAMBIT_ACCEPTS], ids=[c[0] for c in GAMBIT_ACCEPTS]
+    )
     def test_side_by_side_with_gambit(self, text):
         assert_matches_gambit(read_nfg(text, labels="gambit"), gbt_read(text))
 
@@ -797,17 +997,22 @@ class TestAsGambitReads:
     @pytest.mark.peer
     @settings(max_examples=80, deadline=None)
     @given(
-        players=st.lists(st.sampled_from(["A", "A_1", "A_2", "", "_1", "_2", "A_1_1", "B"]),
-                         min_size=1, max_size=5),
-        strategies=st.lists(st.sampled_from(["x", "x_1", "", "_1", "1", "1_1"]), min_size=1,
-                            max_size=5),
+        players=st.lists(
+            st.sampled_from(["A", "A_1", "A_2", "", "_1", "_2", "A_1_1", "B"]),
+            min_size=1,
+            max_size=5,
+        ),
+        strategies=st.lists(
+            st.sampled_from(["x", "x_1", "", "_1", "1", "1_1"]), min_size=1, max_size=5
+        ),
     )
     def test_renaming_rule_matches_gambit(self, players, strategies):
         ps = " ".join(f'"{p}"' for p in players)
         ss = " ".join(f'"{s}"' for s in strategies)
         rest = " ".join(f"{{ {ss} }}" if i == 0 else '{ "s" }' for i in range(len(players)))
         text = f'NFG 1 R "t" {{ {ps} }} {{ {rest} }} ' + " ".join(
-            ["1"] * (len(players) * len(strategies)))
+            ["1"] * (len(players) * len(strategies))
+        )
         assert_matches_gambit(read_nfg(text, labels="gambit"), gbt_read(text))
         assert nfg.gambit_labels(players) == tuple(p.label for p in gbt_read(text).players)
 
@@ -837,7 +1042,10 @@ class TestFilesAndPipes:
         for path_arg in ("/dev/stdin", "-"):
             out = subprocess.run(
                 [sys.executable, "-c", code.replace("/dev/stdin", path_arg)],
-                input=SELTEN_PAYOFF.encode(), capture_output=True, check=True, timeout=120,
+                input=SELTEN_PAYOFF.encode(),
+                capture_output=True,
+                check=True,
+                timeout=120,
             )
             assert out.stdout.decode().strip() == "(3, 2)"
 
@@ -880,8 +1088,9 @@ def _token_by_token(monkeypatch):
     monkeypatch.setattr(nfg, "_fast_numbers", lambda body, total: None)
     monkeypatch.setattr(nfg, "_fast_indices", lambda body, n, m: None)
     monkeypatch.setattr(nfg, "_payoff_words", lambda words: (np.empty(len(words)), 0))
-    monkeypatch.setattr(nfg, "_index_words", lambda words, n_out: (
-        np.empty(len(words), dtype=np.intp), 0))
+    monkeypatch.setattr(
+        nfg, "_index_words", lambda words, n_out: (np.empty(len(words), dtype=np.intp), 0)
+    )
 
 
 def _outcome_of(text):
@@ -892,8 +1101,25 @@ def _outcome_of(text):
     return ("ok", g.payoffs.tobytes(), g.shape)
 
 
-SPLICES = ["1/3", "-7/2", "1x3", "4}", '"a"', "{", ",", "1/0", "1e999", "", "5 6", "2.5e-3",
-           "+4", "0.", "--1", "\u00a0", "9 9 9"]
+SPLICES = [
+    "1/3",
+    "-7/2",
+    "1x3",
+    "4}",
+    '"a"',
+    "{",
+    ",",
+    "1/0",
+    "1e999",
+    "",
+    "5 6",
+    "2.5e-3",
+    "+4",
+    "0.",
+    "--1",
+    "\u00a0",
+    "9 9 9",
+]
 
 
 @settings(max_examples=120, deadline=None)

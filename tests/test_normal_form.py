@@ -148,8 +148,9 @@ class TestValidation:
         g = dt.NormalFormGame(PD)
         assert g.player_names == ("1", "2")
         assert g.action_names == (("1", "2"), ("1", "2"))
-        g = dt.NormalFormGame(PD, player_names=["Row", "Col"], action_names=[["C", "D"]] * 2,
-                              title="PD")
+        g = dt.NormalFormGame(
+            PD, player_names=["Row", "Col"], action_names=[["C", "D"]] * 2, title="PD"
+        )
         assert g.player_names == ("Row", "Col") and g.action_names[1] == ("C", "D")
         assert g.title == "PD" and "title='PD'" in repr(g)
 
@@ -356,11 +357,17 @@ class TestProfiles:
         g = dt.NormalFormGame(np.zeros((3, 2, 3, 4)))
         assert as_pure_profile(g, [1, 2, 3]) == (1, 2, 3)
         assert [p.tolist() for p in pure_to_mixed(g, (0, 2, 1))] == [
-            [1, 0], [0, 0, 1], [0, 1, 0, 0]
+            [1, 0],
+            [0, 0, 1],
+            [0, 1, 0, 0],
         ]
-        for bad, phrase in [((1, 2), "2 actions; expected 3"), ((1, 3, 0), "[0, 2]"),
-                            ((-1, 0, 0), "profile[0]=-1"), ((0, 1.0, 0), "profile[1]=1.0"),
-                            ((True, 0, 0), "profile[0]=True")]:
+        for bad, phrase in [
+            ((1, 2), "2 actions; expected 3"),
+            ((1, 3, 0), "[0, 2]"),
+            ((-1, 0, 0), "profile[0]=-1"),
+            ((0, 1.0, 0), "profile[1]=1.0"),
+            ((True, 0, 0), "profile[0]=True"),
+        ]:
             with pytest.raises(InvalidProfileError) as info:
                 as_pure_profile(g, bad)
             assert phrase in str(info.value)

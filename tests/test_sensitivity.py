@@ -19,14 +19,18 @@ AXES = {"penalty": (0.1, 3.0), "revenue": (0.5, 5.0)}
 
 
 def _model():
-    return dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0, penalty=1.0,
-                             rule=dt.MostViolent())
+    return dt.TargetingModel(
+        n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0, penalty=1.0, rule=dt.MostViolent()
+    )
 
 
 def test_salib_problem_and_function_agree_with_the_sweep():
     prob = se.salib_problem(AXES)
-    assert prob == {"num_vars": 2, "names": ["penalty", "revenue"],
-                    "bounds": [[0.1, 3.0], [0.5, 5.0]]}
+    assert prob == {
+        "num_vars": 2,
+        "names": ["penalty", "revenue"],
+        "bounds": [[0.1, 3.0], [0.5, 5.0]],
+    }
     f = se.salib_function(_model(), AXES, "policy_violence")
     X = np.array([[0.2, 1.0], [2.0, 4.0], [2.0, 0.5]])
     y = f(X)
@@ -67,8 +71,9 @@ def test_prim_restricts_the_penalty_only():
     df = dt.sweep(_model(), AXES, design="lhs:400", rng=1, progress=False)
     full = df["verdict"] == "full"
     assert 0 < full.sum() < len(df)
-    boxes = se.prim_boxes(df, ["penalty", "revenue"], lambda d: d["verdict"] == "full",
-                          threshold=0.95, max_boxes=1)
+    boxes = se.prim_boxes(
+        df, ["penalty", "revenue"], lambda d: d["verdict"] == "full", threshold=0.95, max_boxes=1
+    )
     assert set(boxes["input"]) == {"penalty"}
     low = boxes["low"].iloc[0]
     inside = df["penalty"] >= low
@@ -86,10 +91,16 @@ def test_sweep_pictures():
     mpl.use("Agg")
     from deterrence.plotting import plot_comparative_statics, plot_sweep, plot_tornado
 
-    model = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0,
-                              penalty=1.0, rule=dt.NoisyMostViolent(noise=0.2))
-    df = dt.sweep(model, {"penalty": [0.5, 1.0, 2.0, 3.0], "rule.noise": [0.01, 0.2, 0.8]},
-                  progress=False)
+    model = dt.TargetingModel(
+        n_orgs=3,
+        levels=np.linspace(0, 1, 6),
+        benefit=1.0,
+        penalty=1.0,
+        rule=dt.NoisyMostViolent(noise=0.2),
+    )
+    df = dt.sweep(
+        model, {"penalty": [0.5, 1.0, 2.0, 3.0], "rule.noise": [0.01, 0.2, 0.8]}, progress=False
+    )
     ax = plot_sweep(df, "penalty", "rule.noise", curves={"L = b": ([1, 1], [0.01, 0.8])})
     assert len(ax.collections) == 1 and len(ax.lines) == 1
     mesh = ax.collections[0].get_array()
@@ -98,8 +109,13 @@ def test_sweep_pictures():
     assert np.nanmax(ax2.collections[0].get_array()) == df["policy_violence"].max()
     ax3 = plot_comparative_statics(df, "penalty", by="rule.noise")
     assert len(ax3.lines) == 3
-    si = se.sobol_indices(model, {"penalty": (0.1, 3.0), "rule.noise": (0.01, 1.0)},
-                          samples=8, rng=0) if _has_salib() else None
+    si = (
+        se.sobol_indices(
+            model, {"penalty": (0.1, 3.0), "rule.noise": (0.01, 1.0)}, samples=8, rng=0
+        )
+        if _has_salib()
+        else None
+    )
     if si is not None:
         assert len(plot_tornado(si).patches) == 2
 

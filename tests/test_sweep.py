@@ -28,8 +28,13 @@ from deterrence.sweeps import apply_path
 
 
 def _model(**kw):
-    base = dict(n_orgs=3, levels=np.linspace(0, 1, 6), benefit=1.0, penalty=1.0,
-                rule=dt.MostViolent())
+    base = {
+        "n_orgs": 3,
+        "levels": np.linspace(0, 1, 6),
+        "benefit": 1.0,
+        "penalty": 1.0,
+        "rule": dt.MostViolent(),
+    }
     base.update(kw)
     return dt.TargetingModel(**base)
 
@@ -51,8 +56,7 @@ def test_apply_path_top_level_nested_and_indexed():
 
 
 def test_grid_is_the_full_factorial_with_the_first_axis_slowest():
-    df = dt.sweep(_model(), {"penalty": [0.5, 4.0], "benefit": [1.0, 2.0, 3.0]},
-                  progress=False)
+    df = dt.sweep(_model(), {"penalty": [0.5, 4.0], "benefit": [1.0, 2.0, 3.0]}, progress=False)
     assert len(df) == 6
     assert df["penalty"].tolist() == [0.5] * 3 + [4.0] * 3
     assert df["benefit"].tolist() == [1.0, 2.0, 3.0] * 2
@@ -61,7 +65,9 @@ def test_grid_is_the_full_factorial_with_the_first_axis_slowest():
     for _, row in df.iterrows():
         rep = dt.race_to_the_bottom(
             dataclasses.replace(_model(), penalty=row["penalty"], benefit=row["benefit"]),
-            equilibria=False, mixed="none")
+            equilibria=False,
+            mixed="none",
+        )
         assert row["verdict"] == rep.verdict
         assert row["policy_violence"] == pytest.approx(rep.policy_violence, abs=1e-12)
 
@@ -95,8 +101,9 @@ def test_latin_hypercube_puts_one_point_in_each_stratum():
 
 def test_explicit_points():
     pts = np.array([[0.5, 0.1], [3.0, 0.9]])
-    df = dt.sweep(_noisy(), {"penalty": (0.0, 5.0), "rule.noise": (0.01, 1.0)}, design=pts,
-                  progress=False)
+    df = dt.sweep(
+        _noisy(), {"penalty": (0.0, 5.0), "rule.noise": (0.01, 1.0)}, design=pts, progress=False
+    )
     assert df[["penalty", "rule.noise"]].to_numpy().tolist() == pts.tolist()
 
 
@@ -105,8 +112,9 @@ def test_custom_outcome_gets_its_own_seeded_rng():
         return {"u": float(rng.random()), "L": float(model.penalty[0])}
 
     a = dt.sweep(_model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=draw, rng=11, progress=False)
-    b = dt.sweep(_model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=draw, rng=11, progress=False,
-                 batch_size=1)
+    b = dt.sweep(
+        _model(), {"penalty": [1.0, 2.0, 3.0]}, outcome=draw, rng=11, progress=False, batch_size=1
+    )
     pd.testing.assert_frame_equal(a, b)  # batching does not change the numbers
     assert len(set(a["u"])) == 3
     assert a.attrs["seed"] == "11"
@@ -186,12 +194,20 @@ def test_serial_threads_processes_and_map_agree():
 def test_dask_local_cluster_gives_the_serial_table():
     distributed = pytest.importorskip("distributed", reason="dask[distributed] not installed")
     serial = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         assert len(client.scheduler_info()["workers"]) == 2
-        on_dask = dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=2,
-                           executor=client.get_executor())
+        on_dask = dt.sweep(
+            _noisy(), _axes(), rng=5, progress=False, batch_size=2, executor=client.get_executor()
+        )
     pd.testing.assert_frame_equal(serial, on_dask)
 
 
@@ -271,8 +287,14 @@ def test_kill_and_resume_yields_the_same_table(tmp_path):
         return {"x": float(rng.random()), "L": float(model.penalty[0])}
 
     model = dt.TargetingModel(n_orgs=2, levels=np.linspace(0, 1, 3), penalty=1.0)
-    fresh = dt.sweep(model, {"penalty": list(np.linspace(0.1, 4.0, 60))}, outcome=slow,
-                     rng=seed, progress=False, batch_size=3)
+    fresh = dt.sweep(
+        model,
+        {"penalty": list(np.linspace(0.1, 4.0, 60))},
+        outcome=slow,
+        rng=seed,
+        progress=False,
+        batch_size=3,
+    )
     pd.testing.assert_frame_equal(resumed, fresh, check_exact=True)
 
 
@@ -281,17 +303,49 @@ def test_cli_sweep_writes_parquet_and_json(tmp_path, capsys):
     from deterrence.cli import main
 
     out = tmp_path / "s.parquet"
-    assert main(["sweep", "symmetric", "--axis", "penalty=0.5:4:3", "--axis", "benefit=0.5,1",
-                 "--seed", "3", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "symmetric",
+                "--axis",
+                "penalty=0.5:4:3",
+                "--axis",
+                "benefit=0.5,1",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     df = pd.read_parquet(out)
     assert len(df) == 6 and df.attrs["seed"] == "3"
-    expected = dt.sweep(dt.load_scenario("symmetric"),
-                        {"penalty": [0.5, 2.25, 4.0], "benefit": [0.5, 1.0]}, rng=3,
-                        progress=False)
+    expected = dt.sweep(
+        dt.load_scenario("symmetric"),
+        {"penalty": [0.5, 2.25, 4.0], "benefit": [0.5, 1.0]},
+        rng=3,
+        progress=False,
+    )
     pd.testing.assert_frame_equal(df, expected)
     capsys.readouterr()
-    assert main(["sweep", "symmetric", "--axis", "penalty=0.5:4", "--design", "lhs:4",
-                 "--seed", "1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "sweep",
+                "symmetric",
+                "--axis",
+                "penalty=0.5:4",
+                "--design",
+                "lhs:4",
+                "--seed",
+                "1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["rows"]) == 4 and doc["attrs"]["design"] == "lhs"
 

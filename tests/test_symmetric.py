@@ -23,7 +23,7 @@ FULL = os.environ.get("DETERRENCE_TEST_FULL") == "1"
 
 # --------------------------------------------------------------------------- contest game
 class MostViolentContest(Game):
-    """"Most violent pays": N organisations choose a violence level; the most violent one is
+    """ "Most violent pays": N organisations choose a violence level; the most violent one is
     designated (ties split uniformly) and loses ``penalty``.
 
     ``u_i(v) = benefit * v_i - cost * v_i**2 - penalty * P(i designated | v)``.
@@ -88,8 +88,7 @@ class MostViolentContest(Game):
     def _pair_payoffs_all(self, profile):
         f = self._factors(profile)
         return [
-            [None if i == j else self._pair(f, i, j) for j in range(self.N)]
-            for i in range(self.N)
+            [None if i == j else self._pair(f, i, j) for j in range(self.N)] for i in range(self.N)
         ]
 
     # optional symmetric hooks (see deterrence.solvers.symmetric)
@@ -163,8 +162,7 @@ def contest_symmetric_equilibria(N, levels, benefit, penalty):
                 F[k:] = 1.0
                 return +1, F, k
             if t >= phi(G, G) and (k > j or t > 0):
-                G = scipy.optimize.brentq(lambda x, G=G, t=t: phi(x, G) - t, G, 1.0,
-                                          xtol=1e-16)
+                G = scipy.optimize.brentq(lambda x, G=G, t=t: phi(x, G) - t, G, 1.0, xtol=1e-16)
             F[k] = G
         return -1, F, None
 
@@ -212,14 +210,17 @@ def test_contest_oracle_matches_dense_table(N, n):
         for i in range(N):
             for j in range(N):
                 if i != j:
-                    np.testing.assert_allclose(pairs[i][j], dense.pair_payoffs(prof, i, j),
-                                               atol=1e-12)
+                    np.testing.assert_allclose(
+                        pairs[i][j], dense.pair_payoffs(prof, i, j), atol=1e-12
+                    )
         q = prof[0]
-        np.testing.assert_allclose(g.symmetric_payoffs(q),
-                                   dense.deviation_payoffs([q] * N)[0], atol=1e-12)
+        np.testing.assert_allclose(
+            g.symmetric_payoffs(q), dense.deviation_payoffs([q] * N)[0], atol=1e-12
+        )
         if N >= 2:
-            np.testing.assert_allclose(g.symmetric_pair_payoffs(q),
-                                       dense.pair_payoffs([q] * N, 0, 1), atol=1e-12)
+            np.testing.assert_allclose(
+                g.symmetric_pair_payoffs(q), dense.pair_payoffs([q] * N, 0, 1), atol=1e-12
+            )
     assert dense.is_symmetric(tol=1e-12)
 
 
@@ -371,8 +372,12 @@ def random_symmetric_game(rng, N, n, high=20):
 
 
 @settings(max_examples=30 if not FULL else 600)
-@given(seed=st.integers(0, 2**32 - 1), N=st.integers(2, 4), n=st.integers(2, 4),
-       high=st.sampled_from([3, 20]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    N=st.integers(2, 4),
+    n=st.integers(2, 4),
+    high=st.sampled_from([3, 20]),
+)
 def test_random_symmetric_games(seed, N, n, high):
     """Random symmetric games, with many ties when payoffs are in {0, 1, 2}: a symmetric
     equilibrium to regret <= 1e-10 times the payoff scale, the regret reported honestly."""

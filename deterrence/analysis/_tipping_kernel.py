@@ -34,11 +34,26 @@ def check_model(model: Any) -> TippingModel:
     return model
 
 
+#: Documented limits of a tipping simulation: capacities per call, runs per capacity,
+#: periods per run, and their product (run-periods simulated in one call).
+MAX_CAPACITIES = 100_000
+MAX_RUNS = 10_000_000
+MAX_PERIODS = 1_000_000_000
+MAX_RUN_PERIODS = 10**12
+
+
 def capacities(capacity: Any, model: TippingModel) -> NDArray[np.float64]:
+    """The capacities of a simulation as a 1-D float array (checked; at most
+    :data:`MAX_CAPACITIES`, refused before the values are read)."""
     if capacity is None:
         return np.array([model.capacity])
     if isinstance(capacity, bool | np.bool_):
         raise DeterrenceError(f"capacity={capacity!r} is not valid; expected a number or numbers")
+    if np.size(capacity) > MAX_CAPACITIES:
+        raise DeterrenceError(
+            f"capacity has {np.size(capacity)} values; expected at most {MAX_CAPACITIES} "
+            "capacities per simulation (split the sweep)"
+        )
     arr = np.atleast_1d(check_finite_array("capacity", capacity)).astype(float)
     if arr.ndim != 1 or arr.size == 0:
         raise DeterrenceError(

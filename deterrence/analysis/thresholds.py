@@ -509,8 +509,10 @@ def deviation_gain(model: TargetingModel, profile: Sequence[int]) -> float:
     >>> deviation_gain(model, (0, 0))
     -2.0
     """
+    from ..games.base import as_pure_profile
+
     game = model.game()
-    prof = [int(a) for a in profile]
+    prof = list(as_pure_profile(game, profile))
     best = -math.inf
     for i in range(model.n_orgs):
         p = []

@@ -24,7 +24,7 @@ from scipy import sparse, stats
 from scipy.sparse.linalg import ArpackNoConvergence, MatrixRankWarning, eigs, lgmres, spsolve
 
 from .._validation import check_int, check_real
-from ..errors import DeterrenceError, UnsupportedGameError
+from ..errors import DeterrenceError, GameTooLargeError, UnsupportedGameError
 from ..model.tipping import TippingModel, violation_probability
 from ._tipping_kernel import modes as _modes
 from ._tipping_kernel import round_half_up
@@ -205,14 +205,14 @@ def markov_chain(
     cap = model.capacity if capacity is None else check_real("capacity", capacity, low=0.0)
     max_states = check_int("max_states", max_states, low=1)
     n, z = model.n, model.memory
-    pairs = np.array([(v, a) for v in range(n + 1) for a in range(v + 1)], dtype=np.int64)
-    n_pairs = len(pairs)
+    n_pairs = (n + 1) * (n + 2) // 2  # (violations, arrests) pairs of one period
     n_states = n_pairs**z
-    if n_states > max_states:
-        raise DeterrenceError(
+    if n_states > max_states:  # counted before anything is allocated
+        raise GameTooLargeError(
             f"markov_chain: n={n}, memory={z} gives {n_states} states, more than "
             f"max_states={max_states}; use a smaller n or dt.simulate_tipping"
         )
+    pairs = np.array([(v, a) for v in range(n + 1) for a in range(v + 1)], dtype=np.int64)
     pv, pa = pairs[:, 0], pairs[:, 1]
     digits = np.empty((n_states, z), dtype=np.int64)  # digit 0 = oldest period
     rest = np.arange(n_states)

@@ -25,7 +25,14 @@ from ..errors import DeterrenceError
 from ..model.tipping import TippingModel
 from ..plotting import _axes
 from . import _tipping_kernel as _sim
-from ._tipping_kernel import capacities, check_model, modes
+from ._tipping_kernel import (
+    MAX_PERIODS,
+    MAX_RUN_PERIODS,
+    MAX_RUNS,
+    capacities,
+    check_model,
+    modes,
+)
 from .tipping_meanfield import mean_field_fixed_points
 
 __all__ = ["STARTS", "TippingResult", "simulate_tipping"]
@@ -338,8 +345,14 @@ def simulate_tipping(
     """
     model = check_model(model)
     caps = capacities(capacity, model)
-    runs = check_int("runs", runs, low=1)
-    periods = check_int("periods", periods, low=1)
+    runs = check_int("runs", runs, low=1, high=MAX_RUNS)
+    periods = check_int("periods", periods, low=1, high=MAX_PERIODS)
+    if len(caps) * runs * periods > MAX_RUN_PERIODS:
+        raise DeterrenceError(
+            f"{len(caps)} capacities x runs={runs} x periods={periods} = "
+            f"{len(caps) * runs * periods} run-periods; expected at most {MAX_RUN_PERIODS} "
+            "in one call"
+        )
     burn_in = (
         periods // 10 if burn_in is None else check_int("burn_in", burn_in, low=0, high=periods - 1)
     )

@@ -39,9 +39,7 @@ def _axis(text: str, sampled: bool) -> tuple[str, Any]:
     if sampled:
         parts = spec.split(":")
         if len(parts) != 2:
-            raise DeterrenceError(
-                f"--axis={text!r}: a sampled design takes a range PATH=LOW:HIGH"
-            )
+            raise DeterrenceError(f"--axis={text!r}: a sampled design takes a range PATH=LOW:HIGH")
         return path, (number(path, parts[0]), number(path, parts[1]))
     if ":" in spec:
         parts = spec.split(":")
@@ -87,12 +85,20 @@ def run(args: argparse.Namespace) -> int:
                 from distributed import Client
             except ImportError:
                 raise DeterrenceError(
-                    "--scheduler needs dask.distributed: pip install \"deterrence[dask]\""
+                    '--scheduler needs dask.distributed: pip install "deterrence[dask]"'
                 ) from None
             client = stack.enter_context(Client(args.scheduler))
             executor = client.get_executor()
-        df = sweep(model, axes, design=args.design, outcome=args.outcome, executor=executor,
-                   rng=rng, progress=not args.json, checkpoint=args.checkpoint)
+        df = sweep(
+            model,
+            axes,
+            design=args.design,
+            outcome=args.outcome,
+            executor=executor,
+            rng=rng,
+            progress=not args.json,
+            checkpoint=args.checkpoint,
+        )
     if out is not None:
         if out.endswith(".parquet"):
             df.to_parquet(out)
@@ -122,20 +128,36 @@ def register(sub: Any) -> argparse.ArgumentParser:
         formatter_class=HelpFormatter,
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or shipped name")
-    p.add_argument("--axis", action="append", metavar="PATH=VALUES",
-                   help="START:STOP:NUM or A,B,C (grid); LOW:HIGH with --design (repeatable)")
-    p.add_argument("--design", default=None,
-                   help="grid (default), lhs:N, sobol:N or random:N")
-    p.add_argument("--outcome", default="dynamics", choices=sorted(OUTCOMES),
-                   help="what each scenario reports (default: dynamics)")
+    p.add_argument(
+        "--axis",
+        action="append",
+        metavar="PATH=VALUES",
+        help="START:STOP:NUM or A,B,C (grid); LOW:HIGH with --design (repeatable)",
+    )
+    p.add_argument("--design", default=None, help="grid (default), lhs:N, sobol:N or random:N")
+    p.add_argument(
+        "--outcome",
+        default="dynamics",
+        choices=sorted(OUTCOMES),
+        help="what each scenario reports (default: dynamics)",
+    )
     p.add_argument("--workers", default=None, help="processes on this machine")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
     p.add_argument("--seed", default=None, help="seed of the sweep (default: fresh entropy)")
-    p.add_argument("--checkpoint", default=None, metavar="FILE",
-                   help="append finished batches here; rerun to resume")
-    p.add_argument("--out", default=None, metavar="FILE.parquet|FILE.csv",
-                   help="write the table to a file")
+    p.add_argument(
+        "--checkpoint",
+        default=None,
+        metavar="FILE",
+        help="append finished batches here; rerun to resume",
+    )
+    p.add_argument(
+        "--out", default=None, metavar="FILE.parquet|FILE.csv", help="write the table to a file"
+    )
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.set_defaults(handler=run)
     return p

@@ -58,8 +58,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "logit_response": {"temperature": None, "order": "random", "max_iter": 1_000},
     "fictitious_play": {
-        k: p.default
-        for k, p in inspect.signature(check_fp_options).parameters.items()
+        k: p.default for k, p in inspect.signature(check_fp_options).parameters.items()
     },
     "replicator": {
         ("ivp_method" if k == "method" else k): p.default
@@ -80,8 +79,13 @@ def _check_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
     opts = {**allowed, **options}
     if method == "best_response":
         order, tie, inertia, tol, max_iter = check_br_options(**opts)
-        return {"order": order, "tie_breaking": tie, "inertia": inertia, "tol": tol,
-                "max_iter": max_iter}
+        return {
+            "order": order,
+            "tie_breaking": tie,
+            "inertia": inertia,
+            "tol": tol,
+            "max_iter": max_iter,
+        }
     if method == "logit_response":
         if opts["temperature"] is None:
             raise DeterrenceError(
@@ -200,6 +204,10 @@ def _run_chunk(payload: tuple[Any, str, NDArray, dict[str, Any], Any, float]) ->
 
 
 # ---------------------------------------------------------------------- public
+#: Largest number of starts one call draws (documented limit; chunks of ``chunk_size``).
+MAX_STARTS = 100_000_000
+
+
 def basins(
     game: Game,
     starts: Any = None,
@@ -271,7 +279,7 @@ def basins(
     game = check_game(game)
     check_choice("method", method, METHODS)
     opts = _check_options(method, options)
-    n_starts = check_int("n_starts", n_starts, low=1)
+    n_starts = check_int("n_starts", n_starts, low=1, high=MAX_STARTS)
     chunk_size = check_int("chunk_size", chunk_size, low=1)
     cluster_tol = check_real("cluster_tol", cluster_tol, low=0.0, low_open=True)
     if not isinstance(progress, bool):
@@ -300,8 +308,7 @@ def basins(
         desc=f"basins ({method})",
         unit="chunk",
     )
-    params = {**opts, "seed_entropy": entropy, "chunk_size": chunk_size,
-              "cluster_tol": cluster_tol}
+    params = {**opts, "seed_entropy": entropy, "chunk_size": chunk_size, "cluster_tol": cluster_tol}
     if method in PURE_METHODS:
         return _aggregate_pure(game, target, method, start_arr, chunks, opts, params)
     rows = [r for chunk in chunks for r in chunk]
@@ -350,20 +357,49 @@ def _aggregate_pure(
         common = {"count": count, "share": count / S}
         kind = int(row[0])
         if method != "logit_response" and kind == MAX_ITER:
-            attractors.append(Attractor(kind="unresolved", profiles=(), is_equilibrium=False,
-                                        regret=float("nan"), **common))
+            attractors.append(
+                Attractor(
+                    kind="unresolved",
+                    profiles=(),
+                    is_equilibrium=False,
+                    regret=float("nan"),
+                    **common,
+                )
+            )
         elif method != "logit_response" and kind == CYCLE:
-            profiles = tuple(trace_cycle(provider, row[2:], int(row[1]), order=opts["order"],
-                                         tie_breaking=opts["tie_breaking"], tol=tol))
+            profiles = tuple(
+                trace_cycle(
+                    provider,
+                    row[2:],
+                    int(row[1]),
+                    order=opts["order"],
+                    tie_breaking=opts["tie_breaking"],
+                    tol=tol,
+                )
+            )
             reg = float(pure_regrets(provider, np.array(profiles)).max())
-            attractors.append(Attractor(kind="cycle", profiles=profiles, is_equilibrium=False,
-                                        regret=reg, period=len(profiles), **common))
+            attractors.append(
+                Attractor(
+                    kind="cycle",
+                    profiles=profiles,
+                    is_equilibrium=False,
+                    regret=reg,
+                    period=len(profiles),
+                    **common,
+                )
+            )
         else:
             prof = tuple(int(a) for a in row[3:])
             reg = float(pure_regrets(provider, np.array([prof]))[0])
-            attractors.append(Attractor(
-                kind="end" if method == "logit_response" else "rest point", profiles=(prof,),
-                is_equilibrium=reg <= tol, regret=reg, **common))
+            attractors.append(
+                Attractor(
+                    kind="end" if method == "logit_response" else "rest point",
+                    profiles=(prof,),
+                    is_equilibrium=reg <= tol,
+                    regret=reg,
+                    **common,
+                )
+            )
     names = np.array(["running", "converged", "cycle", "max_iter"])
     return BasinsResult(
         method=method,
@@ -400,19 +436,41 @@ def _aggregate_mixed(
         labels[members] = idx
         common = {"count": len(members), "share": len(members) / S}
         if key[0] == "unresolved":
-            attractors.append(Attractor(kind="unresolved", profiles=(), is_equilibrium=False,
-                                        regret=float("nan"), **common))
+            attractors.append(
+                Attractor(
+                    kind="unresolved",
+                    profiles=(),
+                    is_equilibrium=False,
+                    regret=float("nan"),
+                    **common,
+                )
+            )
         elif key[0] == "cycle":
             profiles = key[1]
             reg = float(pure_regrets(oracle, np.array(profiles)).max())
-            attractors.append(Attractor(kind="cycle", profiles=profiles, is_equilibrium=False,
-                                        regret=reg, period=len(profiles), **common))
+            attractors.append(
+                Attractor(
+                    kind="cycle",
+                    profiles=profiles,
+                    is_equilibrium=False,
+                    regret=reg,
+                    period=len(profiles),
+                    **common,
+                )
+            )
         else:
             mean = np.mean([rows[s][3] for s in members], axis=0)
             prof = tuple(p / p.sum() for p in split(np.clip(mean, 0.0, None), game.shape))
             reg = mixed_regret(game, prof)
-            attractors.append(Attractor(kind="rest point", profiles=(prof,),
-                                        is_equilibrium=reg <= eq_tol, regret=reg, **common))
+            attractors.append(
+                Attractor(
+                    kind="rest point",
+                    profiles=(prof,),
+                    is_equilibrium=reg <= eq_tol,
+                    regret=reg,
+                    **common,
+                )
+            )
     return BasinsResult(
         method=method,
         starts=starts,

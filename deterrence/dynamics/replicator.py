@@ -135,7 +135,12 @@ def replicator_dynamics(
     """
     game = check_game(game)
     t_max, n_points, tol, method, rtol, atol, eq_tol = check_replicator_options(
-        t_max=t_max, n_points=n_points, tol=tol, method=method, rtol=rtol, atol=atol,
+        t_max=t_max,
+        n_points=n_points,
+        tol=tol,
+        method=method,
+        rtol=rtol,
+        atol=atol,
         eq_tol=eq_tol,
     )
     shape = game.shape

@@ -126,9 +126,7 @@ class DynamicsResult:
         """Each player's mixed strategy over time: a tuple of ``(T + 1, n_i)`` arrays
         (one-hot rows for pure dynamics)."""
         if self.is_pure:
-            return tuple(
-                np.eye(k)[self.trajectory[:, i]] for i, k in enumerate(self.shape)
-            )
+            return tuple(np.eye(k)[self.trajectory[:, i]] for i, k in enumerate(self.shape))
         splits = np.cumsum(self.shape)[:-1]
         return tuple(np.split(np.asarray(self.trajectory, dtype=float), splits, axis=1))
 
@@ -139,9 +137,12 @@ class DynamicsResult:
         players or one per player. Without it the action index itself is used.
         """
         out = np.empty((len(self.times), len(self.shape)))
-        per_player = levels is not None and not (
-            isinstance(levels, np.ndarray) and levels.ndim == 1
-        ) and len(levels) > 0 and np.ndim(levels[0]) == 1
+        per_player = (
+            levels is not None
+            and not (isinstance(levels, np.ndarray) and levels.ndim == 1)
+            and len(levels) > 0
+            and np.ndim(levels[0]) == 1
+        )
         for i, s in enumerate(self.strategies):
             if levels is None:
                 vals = np.arange(self.shape[i], dtype=float)

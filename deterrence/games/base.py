@@ -233,8 +233,7 @@ class Game(abc.ABC):
         ``b`` and every other player ``k`` plays ``profile[k]``. The generic version makes
         ``shape[j]`` oracle calls; dense and structured games override it.
         """
-        if i == j:
-            raise InvalidProfileError(f"pair_payoffs needs two different players, got i=j={i}")
+        i, j = self._check_pair(i, j)
         p = list(as_mixed_profile(self, profile))
         cols = []
         for b in range(self.shape[j]):
@@ -243,6 +242,19 @@ class Game(abc.ABC):
             p[j] = pb
             cols.append(self._deviation_payoffs(tuple(p))[i])
         return np.stack(cols, axis=1)
+
+    def _check_pair(self, i: Any, j: Any) -> tuple[int, int]:
+        """Two different player indices for the pair oracle, else an InvalidProfileError."""
+        n = self.n_players
+        for name, v in (("i", i), ("j", j)):
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or not 0 <= v < n:
+                raise InvalidProfileError(
+                    f"pair_payoffs: {name}={v!r} is not a player; expected an integer in "
+                    f"[0, {n - 1}]"
+                )
+        if i == j:
+            raise InvalidProfileError(f"pair_payoffs needs two different players, got i=j={i}")
+        return int(i), int(j)
 
     def pair_payoffs_all(self, profile: Sequence[ArrayLike]) -> list[list[NDArray | None]]:
         """Every second-order matrix at once: ``out[i][j]`` is ``pair_payoffs(profile, i, j)``
@@ -545,7 +557,9 @@ class PayoffJacobian:
 
     def _normalize(self, p: NDArray) -> tuple[NDArray, NDArray]:
         s = np.add.reduceat(p, self.offsets)
-        return p / s[self.block_of], s
+        # a Newton iterate may zero a whole block: its NaNs make the caller reject the step
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return p / s[self.block_of], s
 
     def payoffs(self, p: NDArray) -> NDArray:
         """Deviation payoffs at ``p`` (normalised block by block), divided by the scale."""

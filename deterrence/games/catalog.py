@@ -89,6 +89,7 @@ __all__ = [
     "von_stengel_75",
 ]
 
+
 def prisoners_dilemma() -> NormalFormGame:
     """The prisoner's dilemma (T=5, R=3, P=1, S=0); the unique equilibrium is (D, D).
 

@@ -330,9 +330,7 @@ class _Parser:
         s = self.s
         tok = s.next()
         if tok.kind == "eof":
-            raise s.error_at(
-                tok, "empty file; expected a Gambit .nfg game starting with 'NFG 1 R'"
-            )
+            raise s.error_at(tok, "empty file; expected a Gambit .nfg game starting with 'NFG 1 R'")
         if tok.kind != "symbol" or tok.value != "NFG":
             if tok.kind == "symbol" and tok.value == "EFG":
                 raise s.error_at(
@@ -497,9 +495,7 @@ class _Parser:
             self._slow_payoffs(shape, flat, k)
         return _unflatten(flat, shape)
 
-    def _bulk(
-        self, start: int, out: NDArray, stop_at: re.Pattern[str], convert: Any
-    ) -> int:
+    def _bulk(self, start: int, out: NDArray, stop_at: re.Pattern[str], convert: Any) -> int:
         """Convert, in bulk, the plain words from offset ``start`` up to the first character
         ``stop_at`` matches (or the first word ``convert`` refuses) into ``out[:k]``; leave
         the scanner at the start of word ``k`` (where the token-by-token scan resumes, so
@@ -576,7 +572,7 @@ class _Parser:
         tok = s.next()
         while tok.kind == "{":
             k = len(rows) + 1
-            name = self.expect("text", f"the name of outcome {k} (a quoted label, may be \"\")")
+            name = self.expect("text", f'the name of outcome {k} (a quoted label, may be "")')
             label = f"outcome {k} ({_quote(name.value)})"
             payoffs: list[float] = []
             tok = s.next()
@@ -948,8 +944,12 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def parse_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
-              max_profiles: int = DEFAULT_MAX_PROFILES, labels: str = "keep") -> NfgFile:
+def parse_nfg(
+    path_or_text: str | os.PathLike[str] | bytes,
+    *,
+    max_profiles: int = DEFAULT_MAX_PROFILES,
+    labels: str = "keep",
+) -> NfgFile:
     """Read a ``.nfg`` file with everything it says (title, comment, form, names, payoffs).
 
     Same arguments and errors as :func:`read_nfg`, which returns only the game.
@@ -970,8 +970,12 @@ def parse_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
     return _Parser(text, source, max_profiles, labels).parse()
 
 
-def read_nfg(path_or_text: str | os.PathLike[str] | bytes, *,
-             max_profiles: int = DEFAULT_MAX_PROFILES, labels: str = "keep") -> NormalFormGame:
+def read_nfg(
+    path_or_text: str | os.PathLike[str] | bytes,
+    *,
+    max_profiles: int = DEFAULT_MAX_PROFILES,
+    labels: str = "keep",
+) -> NormalFormGame:
     """Read a Gambit ``.nfg`` file (payoff or outcome form) into a :class:`NormalFormGame`.
 
     Parameters
@@ -1128,9 +1132,7 @@ def write_nfg(
         words = _format_numbers(unique[order])
         n = nf.n_players
         lines.append("{")
-        lines.extend(
-            '{ "" ' + ", ".join(words[k : k + n]) + " }" for k in range(0, len(words), n)
-        )
+        lines.extend('{ "" ' + ", ".join(words[k : k + n]) + " }" for k in range(0, len(words), n))
         lines.append("}")
         idx = [str(i) for i in rank[np.asarray(inverse).ravel()].tolist()]
         lines.extend(" ".join(idx[k : k + per_line]) for k in range(0, len(idx), per_line))

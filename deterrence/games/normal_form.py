@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..errors import DeterrenceError, GameTooLargeError, InvalidGameError, InvalidProfileError
+from ..errors import DeterrenceError, GameTooLargeError, InvalidGameError
 from .base import DEFAULT_MAX_PROFILES, Game, PayoffJacobian, as_mixed_profile
 
 __all__ = ["NormalFormGame"]
@@ -326,9 +326,8 @@ class NormalFormGame(Game):
         return [_contract_others(self._payoffs[i], profile, i) for i in range(self.n_players)]
 
     def pair_payoffs(self, profile: Sequence[ArrayLike], i: int, j: int) -> NDArray[np.float64]:
+        i, j = self._check_pair(i, j)
         p = as_mixed_profile(self, profile)
-        if i == j:
-            raise InvalidProfileError(f"pair_payoffs needs two different players, got i=j={i}")
         t = self._payoffs[i]
         lo, hi = min(i, j), max(i, j)
         for k in range(self.n_players - 1, hi, -1):

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import log_ndtr, logsumexp
 
-from ._numerics import CHUNK, STEP, Block, Grid, log_cdf
+from ._numerics import CHUNK, MAX_WORK_ENTRIES, STEP, Block, Grid, log_cdf, too_large
 
 #: The joint law of one block's scores (members not deviating).
 _Dist = Block
@@ -312,6 +312,7 @@ def _noisy_max(
     for bi, d in enumerate(dists):
         if d.scores.shape[1] == 1:
             continue
+        _check_grid_work(d.scores.size, grid)
         acc = log_f(d.scores).sum(axis=1)  # (R, n_nodes)
         with np.errstate(divide="ignore"):
             logH[bi] = logsumexp(acc + np.log(d.probs)[:, None], axis=0)
@@ -358,6 +359,21 @@ def _noisy_max(
             kern = e * np.exp(-e) / sigma  # Gumbel density
             res[rows] = 1.0 - h * (kern * -np.expm1(lg)).sum(axis=1)
     return _split(cols_list, np.clip(res, 0.0, 1.0), slices, shape)
+
+
+def _check_grid_work(entries: int, grid: Grid) -> None:
+    """The size policy for (scores x grid nodes) arrays of the noisy-max integral."""
+    work = entries * grid.n_nodes
+    if work > MAX_WORK_ENTRIES:
+        raise too_large(
+            "noise",
+            grid.sigma,
+            work,
+            MAX_WORK_ENTRIES,
+            f"entries of the (joint scores of an attribution block x {grid.n_nodes} grid "
+            "nodes) array",
+            "use a larger noise, a coarser level grid or smaller attribution blocks",
+        )
 
 
 def _pure_noisy(S: NDArray, kind: str, sig: float, floor: float | None) -> NDArray:

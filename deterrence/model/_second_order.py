@@ -420,6 +420,9 @@ def _integral_pairs(
         return out
     h = grid.h
     x = grid.x
+    from ._engines import _check_grid_work
+
+    _check_grid_work(max(v.shape[0] for v in values), grid)
 
     def joint_log_f(scores: NDArray) -> NDArray:
         """sum over members of log F((x - score) / sigma): (X, R) for scores (R, m)."""

@@ -228,6 +228,7 @@ def shift_components(
     rule = game._rule
     shape = game._shape
     tol = game.tie_tol
+    game._check_blocks(probs, reduced=True)
     laws = [_block_law(game, sh, b, probs) for b in range(len(sh.blocks))]
     dists = [law.block for law in laws]
     made = [_columns(game, sh, i, probs) for i in players]

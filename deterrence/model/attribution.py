@@ -16,7 +16,11 @@ Organizations linked by a non-zero entry (in either direction) form *attribution
 (connected components): scores within a block depend only on the block's actions, and
 blocks are independent. The structured payoff oracle enumerates each block's joint
 actions, so its cost stays polynomial in the number of organizations when blocks are small
-(a diagonal matrix gives singleton blocks: the product-of-CDFs case).
+(a diagonal matrix gives singleton blocks: the product-of-CDFs case). All-to-all confusion
+(``confusion_matrix(n, rate)``, the scenario default without ``rivals``) makes one block of
+everybody, but every score then carries the same common term ``a * sum(z)``: the ranking
+rules and noisy attribution without a floor are computed on the small blocks left once it is
+removed, with an exact correction for the floor (:mod:`deterrence.model._shift`).
 """
 
 from __future__ import annotations
@@ -169,8 +173,7 @@ def framing_matrix(n: int, entries: Sequence[tuple[int, int, float]]) -> NDArray
             ) from None
         if not (0 <= i < n and 0 <= j < n) or i == j:
             raise DeterrenceError(
-                f"entries[{k}]={entry!r} is not valid; expected two different indices in "
-                f"0..{n - 1}"
+                f"entries[{k}]={entry!r} is not valid; expected two different indices in 0..{n - 1}"
             )
         f[i, j] += check_real(f"entries[{k}] share", s, low=0.0, high=1.0)
     return _check_matrix("framing", f, n)

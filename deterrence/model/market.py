@@ -94,7 +94,8 @@ class Market:
         if not self.contest:
             return f"revenue {self.revenue:g}, fixed shares"
         base = (
-            f"{self.base:g}" if not isinstance(self.base, tuple)
+            f"{self.base:g}"
+            if not isinstance(self.base, tuple)
             else "[" + ", ".join(f"{b:g}" for b in self.base) + "]"
         )
         return (

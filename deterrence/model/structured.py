@@ -622,18 +622,23 @@ class TargetingGame(Game):
             out["alone"] = zeros
         return out
 
-    def _check_blocks(self, probs: Sequence[NDArray], *, pairs: bool = False) -> None:
+    def _check_blocks(
+        self, probs: Sequence[NDArray], *, pairs: bool = False, reduced: bool = False
+    ) -> None:
         """The size policy for enumerated attribution blocks: estimate the largest working
         array of one oracle call (every deviation column against every joint action of each
-        block of two or more) and refuse before allocating anything."""
+        block of two or more) and refuse before allocating anything. ``reduced``: the blocks
+        of the common-shift route (:mod:`deterrence.model._shift`)."""
+        blocks = self._shift.blocks if reduced else self._blocks
+        block_of = self._shift.block_of if reduced else self._block_of
         sizes = [int(np.count_nonzero(q)) for q in probs]
         cols = 0
         for i in range(self._n):
-            mates = [j for j in self._blocks[self._block_of[i]] if j != i]
+            mates = [j for j in blocks[block_of[i]] if j != i]
             cols += self._shape[i] * math.prod(sizes[j] for j in mates)
         if pairs:
             cols *= max(self._shape)
-        for mem in self._blocks:
+        for mem in blocks:
             if len(mem) < 2:
                 continue
             rows = math.prod(sizes[j] for j in mem)
@@ -641,7 +646,10 @@ class TargetingGame(Game):
             if work > MAX_WORK_ENTRIES:
                 names = ", ".join(self.model.names[i] for i in mem)
                 why = (
-                    f"the rule {type(self._rule).__name__} is not shift-invariant (the "
+                    "the blocks left after removing the common all-to-all share are "
+                    "enumerated joint action by joint action"
+                    if reduced
+                    else f"the rule {type(self._rule).__name__} is not shift-invariant (the "
                     "all-to-all route computes MostViolent, TopK and NoisyMostViolent without "
                     "a floor)"
                     if Shift.of(self._M) is not None and self._uses_scores
@@ -795,6 +803,7 @@ class TargetingGame(Game):
         out = np.empty((n, total))
         L, H, R = self._L, self._H, self._R
         any_h = bool(np.any(H != 0.0))
+        cache: dict[tuple[int, int], NDArray] = {}
         for o0 in range(0, n_outer, run):
             o1 = min(n_outer, o0 + run)
             g = o1 - o0
@@ -806,8 +815,14 @@ class TargetingGame(Game):
 
             def col(values: NDArray, i: int, g: int = g, outer_idx: NDArray = outer_idx):
                 if i < k:
+                    if g == 1:
+                        return np.full(inner, values[outer_idx[0, i]])
                     return np.repeat(values[outer_idx[:, i]], inner)
-                return np.tile(values[inner_idx[:, i - k]], g)
+                key = (id(values), i)
+                base = cache.get(key)
+                if base is None:  # the inner box is the same for every run: gather once
+                    base = cache[key] = values[inner_idx[:, i - k]]
+                return base if g == 1 else np.tile(base, g)  # callers never write in place
 
             sl = slice(o0 * inner, o1 * inner)
             share = None

@@ -240,9 +240,7 @@ def _to_profiles(flat: NDArray, shape: tuple[int, ...]) -> list[tuple[int, ...]]
     return list(zip(*(c.tolist() for c in np.unravel_index(flat, shape)), strict=True))
 
 
-def pure_equilibria(
-    game: Game, *, tol: float = 0.0, route: str = "auto"
-) -> list[tuple[int, ...]]:
+def pure_equilibria(game: Game, *, tol: float = 0.0, route: str = "auto") -> list[tuple[int, ...]]:
     """Every pure Nash equilibrium, as action-index tuples in lexicographic order.
 
     Parameters
@@ -393,11 +391,7 @@ def solve_pure(game: Game, *, tol: float = 0.0, route: str = "auto") -> NashResu
             parameters={"tol": tol} | ({} if route == "auto" else {"route": route}),
             details=details,
         )
-    reason = (
-        structured_reason(game)
-        if route == "auto" and game.dense_payoffs() is None
-        else None
-    )
+    reason = structured_reason(game) if route == "auto" and game.dense_payoffs() is None else None
     g = _dense(game)
     u = g.payoffs
     flat = _equilibrium_indices(u, tol)
