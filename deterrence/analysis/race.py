@@ -29,12 +29,12 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._frozen import FrozenMapping
 from .._report import jsonable, text_table
 from .._validation import check_choice, check_int, check_real
 from ..dynamics.best_response import best_response_dynamics
@@ -166,7 +166,7 @@ class RaceReport:
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
         for name in (
             "trajectory",
             "baseline_levels",

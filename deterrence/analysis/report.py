@@ -28,12 +28,12 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html import escape
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from .._executor import check_executor
+from .._frozen import FrozenMapping
 from .._report import jsonable, text_table
 from .._validation import check_choice, check_int
 from ..errors import DeterrenceError, UnsupportedGameError
@@ -102,7 +102,7 @@ class AnalysisReport:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", tuple(self.thresholds))
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
 
     # ---------------------------------------------------------------- views
     @property

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .._frozen import FrozenMapping
 
 __all__ = ["OUTCOMES", "Attractor", "BasinsResult", "DynamicsResult"]
 
@@ -103,7 +104,7 @@ class DynamicsResult:
         object.__setattr__(self, "trajectory", _readonly(self.trajectory))
         object.__setattr__(self, "times", _readonly(self.times, float))
         object.__setattr__(self, "shape", tuple(int(k) for k in self.shape))
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
         if self.plays is not None:
             object.__setattr__(self, "plays", _readonly(self.plays))
         if not self.player_names:
@@ -275,7 +276,7 @@ class BasinsResult:
         object.__setattr__(self, "outcomes", _readonly(self.outcomes))
         object.__setattr__(self, "iterations", _readonly(self.iterations, np.int64))
         object.__setattr__(self, "attractors", tuple(self.attractors))
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
 
     @property
     def n_starts(self) -> int:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._frozen import FrozenMapping
 from ..games.base import Game, as_mixed_profile
 
 __all__ = ["Equilibrium", "NashResult"]
@@ -137,8 +137,8 @@ class NashResult:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "equilibria", tuple(self.equilibria))
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
+        object.__setattr__(self, "details", FrozenMapping(dict(self.details)))
 
     @property
     def success(self) -> bool:

@@ -44,12 +44,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._frozen import FrozenMapping
 from .._validation import check_choice, check_int, check_real, normalize_rng
 from ..errors import DeterrenceError, GameTooLargeError
 from ..games.stochastic import (
@@ -110,8 +110,8 @@ class StochasticResult:
     details: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+        object.__setattr__(self, "parameters", FrozenMapping(dict(self.parameters)))
+        object.__setattr__(self, "details", FrozenMapping(dict(self.details)))
 
     @property
     def success(self) -> bool:
