@@ -136,7 +136,7 @@ def solve_campaign(
     """
     import networkx as nx
 
-    from ..solvers.stochastic import _certify, _homotopy, _state_values
+    from ..solvers.stochastic import _certified, _homotopy, _state_values
 
     if not isinstance(campaign, Campaign):
         raise DeterrenceError(
@@ -189,26 +189,14 @@ def solve_campaign(
         how[s] = "homotopy"
         if not ok:
             notes.append(f"state {s}: {msg}")
-    frozen = []
-    for prof in strategies:
-        row = []
-        for q in prof:  # type: ignore[union-attr]
-            q = np.array(q, dtype=float)
-            q.flags.writeable = False
-            row.append(q)
-        frozen.append(tuple(row))
-    strat = tuple(frozen)
-    reg, res = _certify(campaign, strat, V)
+    strat, V, reg, res, converged = _certified(campaign, strategies, V, tol, scale)
     limit = tol * scale
-    res_limit = max(limit, 1e-9 * scale / max(1e-3, 1.0 - float(np.max(campaign.discount))))
-    converged = bool(reg <= limit and res <= res_limit)
     if converged:
         message = f"stationary equilibrium: regret {reg:.3g} <= tol * payoff range"
     else:
         message = (
             "; ".join(notes) if notes else "pure search and homotopy ended"
         ) + f"; regret {reg:.3g} or residual {res:.3g} exceeds {limit:.3g}"
-    V.flags.writeable = False
     return StochasticResult(
         strategies=strat,
         values=V,

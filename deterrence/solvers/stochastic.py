@@ -495,12 +495,8 @@ def solve_stochastic(
         )
         strat = tuple(profs)
         details["lambda"] = lam
-    strategies = _freeze(strat)
-    reg, res = _certify(game, strategies, V)
+    strategies, V, reg, res, converged = _certified(game, strat, V, tol, scale)
     limit = tol * scale
-    # the residual of a solved linear system is at rounding level of the values
-    res_limit = max(limit, 1e-9 * scale / max(1e-3, 1.0 - float(np.max(game.discount))))
-    converged = bool(reg <= limit and res <= res_limit)
     if converged:
         message = f"stationary equilibrium: regret {reg:.3g} <= tol * payoff range"
     elif not found:
@@ -509,8 +505,6 @@ def solve_stochastic(
         message = f"{msg}; but regret {reg:.3g} or residual {res:.3g} exceeds {limit:.3g}"
     if unreachable:
         message += f"; states {list(unreachable)} are unreachable from state 0"
-    V = np.array(V, dtype=float)
-    V.flags.writeable = False
     return StochasticResult(
         strategies=strategies,
         values=V,
@@ -524,6 +518,25 @@ def solve_stochastic(
         parameters={"method": method, **opts},
         details=details,
     )
+
+
+def _certified(
+    game: BaseStochasticGame,
+    strat: Sequence[Sequence[NDArray]],
+    V: NDArray,
+    tol: float,
+    scale: float,
+) -> tuple[tuple[tuple[NDArray, ...], ...], NDArray, float, float, bool]:
+    """Frozen strategies and values, their regret and Bellman residual recomputed from the
+    game, and whether they certify a stationary equilibrium at ``tol`` x payoff range (the
+    residual of a solved linear system is at the rounding level of the values)."""
+    strategies = _freeze(strat)
+    reg, res = _certify(game, strategies, V)
+    limit = tol * scale
+    res_limit = max(limit, 1e-9 * scale / max(1e-3, 1.0 - float(np.max(game.discount))))
+    V = np.array(V, dtype=float)
+    V.flags.writeable = False
+    return strategies, V, reg, res, bool(reg <= limit and res <= res_limit)
 
 
 def _freeze(strat: Sequence[Sequence[NDArray]]) -> tuple[tuple[NDArray, ...], ...]:
