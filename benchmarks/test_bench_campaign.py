@@ -6,6 +6,14 @@ and certifies the result (regret recomputed from the game). Target: under 10 s o
 cores. ``campaign-4x5`` (smoke) also runs the generic :func:`deterrence.solve_stochastic`
 on the same campaign and checks both agree on being equilibria.
 
+Mixed stage states (issue 11): ``campaign-symmetric`` solves the shipped "symmetric" preset
+(6 identical organizations x 11 levels, 63 states, no pure equilibrium in the 57 targeted
+states) by the symmetric state tracer; ``campaign-het-mixed`` a heterogeneous campaign
+(benefits 0.8 ... 1.2, no market) whose targeted states all mix, by the agent tracer with
+the batched exact Jacobian. ``campaign-mixed-ratio`` times the same campaign with the fast
+mixed paths switched off (the generic one-state logit homotopy of
+:func:`deterrence.solve_stochastic`, the previous fallback) and reports the ratio.
+
 Timed run: ``DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_campaign.py
 --benchmark-enable``.
 """
@@ -48,6 +56,69 @@ def test_campaign_7x11_all_states(benchmark):
 def test_campaign_4x5_smoke(benchmark):
     camp = het_campaign(4, 5)
     res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
-    gen = dt.solve_stochastic(camp)
+    gen = dt.solve_stochastic(camp, method="backward")  # the generic solver
     assert res.converged and gen.converged
     assert dt.stochastic_regret(camp, res.strategies) <= 1e-10 * res.payoff_range
+
+
+def symmetric_mixed(n: int, levels: int) -> dt.Campaign:
+    model = dt.TargetingModel(n_orgs=n, levels=np.linspace(0.0, 1.0, levels), benefit=1.0)
+    return dt.Campaign(model, destroy=0.5, discount=0.9)
+
+
+def het_mixed(n: int, levels: int) -> dt.Campaign:
+    model = dt.TargetingModel(
+        n_orgs=n, levels=np.linspace(0.0, 1.0, levels), benefit=np.linspace(0.8, 1.2, n)
+    )
+    return dt.Campaign(model, destroy=0.5, discount=0.9)
+
+
+def _check(res: dt.StochasticResult, kind: str) -> None:
+    assert res.converged
+    assert res.regret <= 1e-10 * res.payoff_range
+    assert kind in res.details["stage_methods"]
+
+
+@pytest.mark.benchmark(group="campaign-symmetric")
+def test_campaign_symmetric_preset(benchmark, full_run):
+    if full_run:
+        camp = dt.Campaign(dt.load_scenario("symmetric"), destroy=0.5, discount=0.9)
+        assert camp.n_states == 63
+    else:
+        camp = symmetric_mixed(3, 5)
+    res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
+    _check(res, "symmetric")
+
+
+@pytest.mark.benchmark(group="campaign-het-mixed")
+def test_campaign_heterogeneous_mixed(benchmark, full_run):
+    camp = het_mixed(4, 11) if full_run else het_mixed(3, 4)
+    res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
+    _check(res, "agent")
+
+
+@pytest.mark.benchmark(group="campaign-mixed-ratio")
+@pytest.mark.parametrize("kind", ["symmetric", "agent"])
+def test_campaign_mixed_versus_generic_fallback(benchmark, full_run, monkeypatch, kind):
+    import time
+
+    from deterrence.solvers import _campaign as ac
+
+    if kind == "symmetric":
+        camp = symmetric_mixed(3, 11) if full_run else symmetric_mixed(2, 3)
+    else:
+        camp = het_mixed(3, 6) if full_run else het_mixed(2, 3)
+    res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
+    _check(res, kind)
+    if not full_run:  # the generic fallback takes seconds even on the smoke inputs
+        return
+    t0 = time.perf_counter()
+    dt.solve_campaign(camp)
+    fast = time.perf_counter() - t0
+    monkeypatch.setattr(ac, "_symmetric_state", lambda *a, **k: None)
+    monkeypatch.setattr(ac, "_agent_state", lambda *a, **k: None)
+    t0 = time.perf_counter()
+    old = dt.solve_campaign(camp)
+    slow = time.perf_counter() - t0
+    assert old.converged and "homotopy" in old.details["stage_methods"]
+    print(f"\n{kind}: fast {fast:.2f} s, generic fallback {slow:.2f} s, ratio {slow / fast:.0f}x")

@@ -12,7 +12,8 @@ Peer: QuantEcon has no best-response dynamics for an N-player game (``brd.BRD``,
 action distribution), so the peer is a loop of QuantEcon ``Player.best_response`` calls
 implementing the same sequential dynamics (players in index order, smallest-index tie
 breaking, ``tol=1e-9``) with exact cycle detection by a dict of visited (profile, turn)
-states. Both are checked to find the same attractor for every start.
+states: ``deterrence.bench._qe_sequential_brd``, the loop ``deterrence bench`` times too.
+Both are checked to find the same attractor for every start.
 
 Sizes: CI smoke (``--benchmark-disable``) runs 4 organizations x 6 levels, 200 starts;
 ``DETERRENCE_BENCH_FULL=1`` runs 6 organizations x 11 levels (1.77M profiles), 10,000
@@ -31,6 +32,7 @@ import numpy as np
 import pytest
 
 import deterrence as dt
+from deterrence.bench import _qe_players, _qe_sequential_brd
 
 FULL = os.environ.get("DETERRENCE_BENCH_FULL") == "1"
 N_ORGS, N_LEVELS, N_STARTS = (6, 11, 10_000) if FULL else (4, 6, 200)
@@ -49,55 +51,18 @@ def most_violent_game(n_orgs: int, n_levels: int, benefit: float = 1.0, penalty:
     return dt.NormalFormGame(pay)
 
 
-def quantecon_sequential_brd(qe_game, starts, max_iter=10_000, tol=TOL):
-    """Sequential best-response dynamics by a loop of QuantEcon ``best_response`` calls.
-
-    Returns, per start, ``("converged", profile)`` or ``("cycle", smallest state)``.
-    """
-    players, n = qe_game.players, qe_game.N
-    out = []
-    for start in starts:
-        a = [int(x) for x in start]
-        seen: dict[tuple, int] = {}
-        history: list[tuple] = []
-        stable, t, result = 0, 0, None
-        while t < max_iter:
-            state = (t % n, *a)
-            if state in seen:
-                cyc = history[seen[state] :]
-                result = ("cycle", min(cyc))
-                break
-            seen[state] = t
-            history.append(state)
-            i = t % n
-            opp = tuple(a[i + 1 :]) + tuple(a[:i])
-            b = int(
-                players[i].best_response(opp if n > 2 else opp[0], tie_breaking="smallest", tol=tol)
-            )
-            stable = stable + 1 if b == a[i] else 0
-            a[i] = b
-            t += 1
-            if stable >= n:
-                result = ("converged", tuple(a))
-                break
-        out.append(result or ("max_iter", None))
-    return out
-
-
 @pytest.fixture(scope="module")
 def setup():
     qe = pytest.importorskip("quantecon", reason="QuantEcon is the peer of this benchmark")
-    from quantecon.game_theory import NormalFormGame as QEGame
-    from quantecon.game_theory import Player
-
     game = most_violent_game(N_ORGS, N_LEVELS)
-    n = game.n_players
-    qe_game = QEGame(
-        [Player(np.transpose(game.payoffs[i], [(i + k) % n for k in range(n)])) for i in range(n)]
-    )
     rng = np.random.default_rng(2024)
     starts = rng.integers(N_LEVELS, size=(N_STARTS, N_ORGS))
-    return {"game": game, "qe_game": qe_game, "starts": starts, "qe_version": qe.__version__}
+    return {
+        "game": game,
+        "qe_players": _qe_players(game),
+        "starts": starts,
+        "qe_version": qe.__version__,
+    }
 
 
 def _ours(game, starts):
@@ -125,7 +90,7 @@ def test_bench_basins_deterrence_subset(benchmark, setup):
 def test_bench_quantecon_sequential_loop(benchmark, setup):
     starts = setup["starts"][:QE_STARTS]
     qe_res = benchmark.pedantic(
-        quantecon_sequential_brd, args=(setup["qe_game"], starts), rounds=1, iterations=1
+        _qe_sequential_brd, args=(setup["qe_players"], starts, TOL), rounds=1, iterations=1
     )
     # same dynamics, same attractors: compare with ours start by start
     ours = _ours(setup["game"], starts)
@@ -147,7 +112,7 @@ def test_ratio_report(setup):
     _ours(setup["game"], starts)
     t_ours = time.perf_counter() - t0
     t0 = time.perf_counter()
-    quantecon_sequential_brd(setup["qe_game"], starts)
+    _qe_sequential_brd(setup["qe_players"], starts, TOL)
     t_qe = time.perf_counter() - t0
     t0 = time.perf_counter()
     _ours(setup["game"], setup["starts"])

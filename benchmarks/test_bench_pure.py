@@ -26,6 +26,7 @@ Full run (prints a ratio table at the end)::
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import time
@@ -219,35 +220,95 @@ def test_pure_summary(capsys):
 
 # ------------------------------------------------------------------ targeting games, no table
 #: Structured pure enumeration of targeting games (issue 14 item 5). ``structured``: the
-#: branch-and-bound / multiset search of ``deterrence.solvers._pure_structured`` (no table);
-#: ``dense``: the same game's table built and screened (``route="dense"``; full runs only,
-#: it builds the 1.77 M-profile table). The 10 x 11 game (2.6e10 profiles) has no dense
-#: contender: its table would take 2 TB.
+#: branch-and-prune / multiset search of ``deterrence.solvers._pure_structured`` (no
+#: table); ``dense``: the same game's table built and screened (``route="dense"``);
+#: ``pygambit``: ``enumpure_solve`` on that table (building the table and the pygambit game
+#: is not timed; where the table is large they are full runs only). The 10 x 11 game
+#: (2.6e10 profiles) and the Mexico presets (up to 2.8e15) have no dense contender.
 _TARGETING_FASTEST: dict[tuple[str, str], float] = {}
 TARGETING = {
+    "het-4x11": lambda: dt.TargetingModel(
+        n_orgs=4,
+        levels=np.linspace(0.0, 1.0, 11),
+        benefit=[0.4, 0.6, 0.8, 1.0],
+        cost=[0.3, 0.2, 0.1, 0.2],
+        penalty=[2.0, 1.0, 0.5, 0.25],
+        market=dt.Market(revenue=2.0, exponent=1.0, base=(3.0, 2.0, 1.0, 0.5)),
+    ),
     "default-6x11": lambda: dt.load_scenario("default"),
     "identical-10x11": lambda: dt.TargetingModel(
         n_orgs=10, levels=np.linspace(0.0, 1.0, 11), penalty=2.0
     ),
+    "mexico-2010-six-6x161": lambda: dt.load_scenario("mexico-2010-six"),
+    "mexico-2010-7x161": lambda: dt.load_scenario("mexico-2010"),
+    "mexico-2010-baseline-7x161": lambda: dataclasses.replace(
+        dt.load_scenario("mexico-2010"), rule=dt.NoTargeting()
+    ),
 }
+#: cases whose table fits (dense and pygambit contenders), and which of them are small
+#: enough for CI's smoke run
+_TABLE = {"het-4x11": True, "default-6x11": False}
 
 
-@pytest.mark.parametrize(
-    "route",
-    ["structured", pytest.param("dense", marks=pytest.mark.full_only)],
-)
+@functools.lru_cache(maxsize=2)
+def _targeting_game(name: str):
+    return TARGETING[name]().game()
+
+
+@pytest.mark.parametrize("route", ["structured", "dense", "pygambit"])
 @pytest.mark.parametrize("name", list(TARGETING))
-def test_targeting_pure(benchmark, bench_min, name, route):
-    if route == "dense" and name.startswith("identical"):
-        pytest.skip("no table of 2.6e10 profiles")
+def test_targeting_pure(benchmark, bench_min, full_run, name, route):
+    if route != "structured" and name not in _TABLE:
+        pytest.skip(f"{name}: no table ({_targeting_game(name).n_profiles:.2g} profiles)")
+    if route != "structured" and not _TABLE[name] and not full_run:
+        pytest.skip(f"full-size benchmark case: set DETERRENCE_BENCH_FULL=1 to run {name}")
     benchmark.group = f"targeting pure {name}"
-    game = TARGETING[name]().game()
-    res = benchmark(dt.solve, game, method="pure", route=route)
-    assert res.complete
-    assert all(e.regret <= 1e-9 for e in res)
-    benchmark.extra_info.update(
-        profiles=game.n_profiles,
-        equilibria=len(res),
-        evaluated=res.details.get("profiles_evaluated"),
-    )
-    _TARGETING_FASTEST[(name, route)] = bench_min(benchmark)
+    game = _targeting_game(name)
+    if route == "pygambit":
+        gbt = pytest.importorskip("pygambit", reason="pygambit (test extra) is not installed")
+        u = game.to_normal_form().payoffs
+        pg = gbt.Game.from_arrays(*(u[i] for i in range(game.n_players)))
+        ours = dt.pure_equilibria(game)
+        res = benchmark.pedantic(gbt.nash.enumpure_solve, args=(pg,), rounds=3, iterations=1)
+        assert _profiles_from_gambit(pg, res) == ours
+        benchmark.extra_info.update(pygambit=gbt.__version__, equilibria=len(ours))
+    else:
+        res = benchmark(dt.solve, game, method="pure", route=route)
+        assert res.complete
+        assert all(e.regret <= 1e-9 for e in res)
+        if route == "dense":
+            structured = dt.solve(game, method="pure")
+            assert [e.pure_profile for e in structured] == [e.pure_profile for e in res]
+        benchmark.extra_info.update(
+            profiles=game.n_profiles,
+            equilibria=len(res),
+            evaluated=res.details.get("profiles_evaluated"),
+            nodes=res.details.get("nodes"),
+        )
+    fastest = bench_min(benchmark)
+    if fastest is not None:
+        _TARGETING_FASTEST[(name, route)] = fastest
+
+
+def test_targeting_pure_summary(capsys):
+    """Print the structured route's times and its ratios to the dense route and pygambit
+    (same run); check the acceptance floors (default 6 x 11 under 0.1 s, 10 identical x
+    11 under 1 s) when they were timed."""
+    if not _TARGETING_FASTEST:
+        pytest.skip("no timings (run with --benchmark-enable)")
+    lines = ["", "targeting pure enumeration: fastest rounds and ratios (same run)"]
+    for name in TARGETING:
+        t = {r: _TARGETING_FASTEST.get((name, r)) for r in ("structured", "dense", "pygambit")}
+        if t["structured"] is None:
+            continue
+        row = [f"{name}: structured {t['structured'] * 1e3:.3g} ms"]
+        for r in ("dense", "pygambit"):
+            if t[r] is not None:
+                row.append(f"{r} {t[r] * 1e3:.4g} ms = {t[r] / t['structured']:.1f}x structured")
+        lines.append("  " + "; ".join(row))
+    with capsys.disabled():
+        print("\n".join(lines))
+    if ("default-6x11", "structured") in _TARGETING_FASTEST:
+        assert _TARGETING_FASTEST[("default-6x11", "structured")] < 0.1
+    if ("identical-10x11", "structured") in _TARGETING_FASTEST:
+        assert _TARGETING_FASTEST[("identical-10x11", "structured")] < 1.0

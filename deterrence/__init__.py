@@ -43,6 +43,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "EnforcementComparison": (".analysis.tipping", "EnforcementComparison"),
     "Entry": (".model.networks", "Entry"),
     "Equilibrium": (".solvers", "Equilibrium"),
+    "GRADES": (".analysis.race", "GRADES"),
     "Game": (".games", "Game"),
     "LogitPath": (".solvers.logit", "LogitPath"),
     "Market": (".model", "Market"),
@@ -131,6 +132,7 @@ _MODULES: dict[str, str] = {
 }
 
 __all__ = [
+    "GRADES",
     "AnalysisReport",
     "BasinsResult",
     "CalibrationResult",
@@ -256,7 +258,7 @@ if TYPE_CHECKING:  # static analysers and IDEs see the eager imports
     from . import dynamics, games, plotting, sensitivity, solvers
     from .analysis.campaign import CampaignResult, run_campaign, solve_campaign
     from .analysis.compliance import Unravelling, minimum_deterrent_capacity, unravelling
-    from .analysis.race import RaceReport, framing_gains, race_to_the_bottom
+    from .analysis.race import GRADES, RaceReport, framing_gains, race_to_the_bottom
     from .analysis.report import AnalysisReport, analyze
     from .analysis.thresholds import (
         Threshold,

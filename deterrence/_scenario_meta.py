@@ -42,7 +42,7 @@ _CALIBRATION_KEYS = (
     "bounds",
     "tolerance",
 )
-_CAMPAIGN_KEYS = ("vacuum", "vacuum_periods")
+_CAMPAIGN_KEYS = ("vacuum", "vacuum_periods", "discount")
 #: Prefixes of a ``[sources]`` entry that is not a publication.
 FLAGS = ("proxy:", "assumption:", "calibrated:", "derived:")
 
@@ -424,6 +424,10 @@ def _campaign(data: Mapping, source: str | None) -> dict:
         v = t["vacuum_periods"]
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise _fail("campaign.vacuum_periods", f"is {v!r}; expected an integer >= 1", source)
+    if "discount" in t:
+        d = t["discount"]
+        if not (_is_number(d) and 0.0 <= d < 1.0):
+            raise _fail("campaign.discount", f"is {d!r}; expected a number in [0, 1)", source)
     return t
 
 

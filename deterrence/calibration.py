@@ -437,6 +437,8 @@ class CalibrationResult:
         return pd.DataFrame.from_dict({k: dict(v) for k, v in self.fit.items()}, orient="index")
 
     def summary(self) -> str:
+        """A plain-text report: loss and status, fitted parameters with their ranges within
+        tolerance, target fit, and the ranking check when a ranking target was given."""
         head = (
             f"calibration ({self.method}): loss {self.loss:.3g} "
             f"({'success' if self.success else 'FAILED'}: {self.message}), "

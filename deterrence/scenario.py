@@ -128,7 +128,7 @@ from .model.rules import (
     Rule,
     TopK,
 )
-from .model.targeting import TargetingModel
+from .model.targeting import TargetingModel, per_revenue_problem
 
 __all__ = [
     "Scenario",
@@ -647,6 +647,10 @@ def scenario_from_dict(
                 "framing",
                 f"{names[k]!r} dresses up {rows[k]:g} of its violence; expected at most 1",
             )
+    for name, rl in (("rule", rule), ("baseline", baseline)):
+        problem = per_revenue_problem(name, rl, market)  # a per-dollar score the market defeats
+        if problem is not None:
+            raise r.fail(f"{name}.{problem[0]}", str(problem[1]))
     model_t = r.keys(data.get("model", {}), ("cost_exponent",), "model")
     cost_exponent = r.real(model_t, "cost_exponent", "model", 2.0, low=0.0, open_low=True)
     try:

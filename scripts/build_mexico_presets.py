@@ -36,6 +36,29 @@ MARIJUANA = 1.5  # $bn a year
 SHARE_MID = (0.15 + 0.26) / 2
 KPU = 10.0  # killings a month per unit of violence
 BASE_PER_CITY = 0.2  # market capacity per U.S. city link, violence-index units
+DISCOUNT = 0.99  # organizations' monthly discount factor (assumption)
+#: Ranges of the flagged assumptions (not fitted): the main job's Latin hypercube draws them
+#: with the calibrated ranges. key -> (low, high, source)
+ASSUMPTION_RANGES = {
+    "penalty.designation_success": (
+        0.2,
+        0.8,
+        "assumption: the chance that designation destroys a franchise (the campaign's "
+        "per-round destruction probability), no published estimate: 0.2 to 0.8 around 0.5",
+    ),
+    "market.exponent": (
+        0.7,
+        1.3,
+        "assumption: Tullock contest exponent, not identified by the calibration targets "
+        "(a fit to the city-link market shares gave 0.89): 0.7 to 1.3 around 1",
+    ),
+    "campaign.discount": (
+        0.95,
+        0.995,
+        "assumption: monthly discount factor, 0.54 to 0.94 a year (organizations' horizon; "
+        "no published estimate) around 0.99",
+    ),
+}
 
 
 def orgs(six):
@@ -186,9 +209,9 @@ def render(six, fitted, ranges):
     A(
         "[penalty]           # fixed penalty L_i = scale * designation_success * us_share_i * revenue_i"
     )
-    A("# HOOK: the campaign (deterrence.model.campaign) will replace this fixed penalty with the")
-    A("# franchise value a designated organization loses; until then the penalty is one year's")
-    A("# U.S. revenue (12 monthly flows) times the chance that designation destroys it.")
+    A("# The fixed fine: one year's U.S. revenue (12 monthly flows) times the chance that")
+    A("# designation destroys the franchise. The main job (dt.analyze, `deterrence`) judges the")
+    A("# rule with the franchise value the campaign solves for instead and reports this beside it.")
     A("designation_success = 0.5")
     A("scale = 12.0")
     S["penalty.designation_success"] = (
@@ -197,7 +220,7 @@ def render(six, fitted, ranges):
     )
     S["penalty.scale"] = (
         "assumption: a destroyed franchise loses one year of U.S. revenue "
-        "(12 monthly flows); placeholder for the campaign's franchise value"
+        "(12 monthly flows); the fixed fine, reported beside the campaign's franchise value"
     )
     A("")
     A("[defaults]")
@@ -216,6 +239,7 @@ def render(six, fitted, ranges):
     A("[campaign]          # read by the campaign layer (not by the stage game)")
     A("vacuum = 0.365")
     A("vacuum_periods = 6")
+    A(f"discount = {fmt(DISCOUNT)}")
     S["campaign.vacuum"] = (
         f"{CALDERON}: DTO-related violence rises by an estimated 36.5% in the "
         "first six months after a leader's removal in a municipality"
@@ -223,6 +247,11 @@ def render(six, fitted, ranges):
     S["campaign.vacuum_periods"] = (
         f"{CALDERON}: most of the effect on DTO violence falls within "
         "six months (six monthly periods)"
+    )
+    S["campaign.discount"] = (
+        f"assumption: monthly discount factor {DISCOUNT:g} of the organizations (about "
+        f"{DISCOUNT**12:.2f} a year); values the franchise a designated organization loses "
+        "(no published estimate; see ranges.campaign.discount)"
     )
     A("")
     A("[calibration]       # targets of deterrence.calibrate (the status quo, 2010)")
@@ -253,7 +282,8 @@ def render(six, fitted, ranges):
         )
     A("")
     if ranges:
-        A("[ranges]            # values that fit within the tolerance (conditional profiles)")
+        A("[ranges]            # values that fit within the tolerance (conditional profiles),")
+        A("# then the ranges of the flagged assumptions (not fitted; swept by the main job)")
         for p in params:
             lo, hi = ranges[p]
             A(f"{q(p)} = [{fmt(lo)}, {fmt(hi)}]")
@@ -261,6 +291,9 @@ def render(six, fitted, ranges):
                 "calibrated: deterrence.calibrate, loss within tolerance**2 of "
                 "the best, other parameters at their fitted values"
             )
+        for p, (lo, hi, why) in ASSUMPTION_RANGES.items():
+            A(f"{q(p)} = [{fmt(lo)}, {fmt(hi)}]")
+            S[f"ranges.{p}"] = why
         A("")
     A("[sources]")
     SRC_AT = len(L)
@@ -310,10 +343,24 @@ def render(six, fitted, ranges):
     return "\n".join(L).rstrip() + "\n"
 
 
+def from_preset(path):
+    """The fitted costs and calibrated ranges of an existing preset (regenerate without
+    refitting: python scripts/build_mexico_presets.py seven deterrence/presets/mexico-2010.toml)."""
+    import tomllib
+
+    data = tomllib.loads(Path(path).read_text("utf-8"))
+    fitted = {f"cost.{o['name']}": o["cost"] for o in data["organizations"]}
+    params = data["calibration"]["parameters"]
+    ranges = {p: data["ranges"][p] for p in params} if "ranges" in data else None
+    return fitted, ranges
+
+
 if __name__ == "__main__":
     six = sys.argv[1] == "six"
     fitted_file = Path(sys.argv[2]) if len(sys.argv) > 2 else None
-    if fitted_file and fitted_file.exists():
+    if fitted_file and fitted_file.suffix == ".toml":
+        fitted, ranges = from_preset(fitted_file)
+    elif fitted_file and fitted_file.exists():
         d = json.loads(fitted_file.read_text())
         fitted, ranges = d["values"], d.get("ranges")
     else:

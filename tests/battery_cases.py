@@ -238,6 +238,47 @@ model_case(
     "attribution",
     attribution="np.array([[1.2, -0.2, 0], [0, 1, 0], [0, 0, 1]])",
 )
+# per dollar of the revenue the market pays: a contest's common factor sum X / R defeats
+# noise, margins and floors above 0; fixed shares must pay everyone something
+CONTEST = "dt.Market(revenue=2.0, exponent=0.5)"
+for cid, rule, pat in [
+    ("noise", "dt.NoisyMostViolent(noise=0.5, per_revenue=True)", r"rule\.noise=0\.5.*per_revenue"),
+    ("floor", "dt.MostViolent(floor=0.5, per_revenue=True)", r"rule\.floor=0\.5.*contest"),
+    ("margin", "dt.MostViolent(margin=0.25, per_revenue=True)", r"rule\.margin=0\.25"),
+    ("topk-floor", "dt.TopK(k=2, floor=1.0, per_revenue=True)", r"rule\.floor=1\.0"),
+    ("priority-floor", "dt.Priority(order=(2, 0, 1), floor=0.1, per_revenue=True)", r"rule\.floor"),
+]:
+    model_case(f"per-revenue-contest-{cid}", pat, rule=rule, market=CONTEST)
+model_case(
+    "baseline-per-revenue-contest-floor",
+    r"baseline\.floor=1\.0.*per_revenue",
+    baseline="dt.MostViolent(floor=1.0, per_revenue=True)",
+    market=CONTEST,
+)
+model_case(
+    "per-revenue-contest-ok",
+    "ok",
+    rule="dt.MostViolent(floor=-1.0, per_revenue=True)",
+    market=CONTEST,
+)
+model_case(
+    "per-revenue-fixed-zero-share",
+    r"rule\.per_revenue.*market\.shares\[2\] = 2\.0 \* 0\.0",
+    rule="dt.TopK(k=1, per_revenue=True)",
+    market="dt.Market(revenue=2.0, shares=[0.5, 0.5, 0.0])",
+)
+model_case(
+    "per-revenue-fixed-zero-revenue",
+    r"market\.revenue \* market\.shares\[0\] = 0\.0",
+    rule="dt.MostViolent(per_revenue=True)",
+    market="dt.Market(revenue=0.0, shares=[0.5, 0.25, 0.25])",
+)
+model_case(
+    "per-revenue-fixed-ok",
+    "ok",
+    rule="dt.NoisyMostViolent(noise=0.5, floor=1.0, per_revenue=True)",
+    market="dt.Market(revenue=2.0, shares=[0.5, 0.25, 0.25])",
+)
 model_case("attribution-nan", "attribution", attribution="np.full((3, 3), np.nan)")
 model_case("attribution-rows", "attribution", attribution="np.full((3, 3), 0.5)")
 model_case("framing-wrong-shape", "framing", framing="np.zeros((4, 4))")
@@ -493,6 +534,12 @@ scen("org-name-duplicate", r"name|duplicate", SC.replace('name = "B"', 'name = "
 scen("no-orgs", r"organizations", 'levels = { min = 0, max = 1, num = 5 }\n[rule]\ntype = "none"\n')
 scen("rule-type", r"rule\.type", SC.replace('type = "most_violent"', 'type = "loudest"'))
 scen("rule-missing", r"rule", SC.replace('[rule]\ntype = "most_violent"\n', ""))
+scen(
+    "rule-per-revenue-contest-floor",
+    r"rule\.floor: .*contest",
+    SC.replace('type = "most_violent"', 'type = "most_violent"\nfloor = 0.5\nper_revenue = true')
+    + "[market]\nrevenue = 2.0\n",
+)
 scen(
     "rule-noise-zero",
     r"rule\.noise",

@@ -65,7 +65,7 @@ def test_to_dict_is_json_and_equals_the_cli_output(default_report, capsys) -> No
     assert json.loads(text) == d
     assert d["verdict"] == "partial" and d["scenario"]["source"] == "default"
     assert len(d["thresholds"]) == 4 and d["framing_gains"] is not None
-    assert main(["analyze", "--json"]) == 0
+    assert main(["analyze", "default", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == d
 
 

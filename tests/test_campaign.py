@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 import deterrence as dt
+from deterrence.model._designation_law import _brute_designation, designation_distribution
 from deterrence.model.campaign import (
-    _brute_designation,
-    designation_distribution,
     stop_rule_gain,
     tournament_values,
     two_org_campaign,
@@ -245,7 +244,7 @@ def test_entry_splinters_and_generic_solver_agree():
     camp = dt.Campaign(m, destroy=0.4, discount=0.8, entry=dt.Entry(probability=0.5, break_in=0.5))
     assert camp.n_players == 4 and camp.player_names[2] == "org1'"
     res = dt.solve_campaign(camp)
-    gen = dt.solve_stochastic(camp)
+    gen = dt.solve_stochastic(camp, method="backward")  # the generic solver
     assert res.converged and gen.converged
     assert independent_regret(camp, res.strategies, res.values) < 1e-9
     # a splinter's lowest level is the break-in violence
@@ -400,3 +399,251 @@ def test_bad_input_rules_and_graphs():
         dt.run_campaign(dt.Campaign(two_orgs()), rounds=1, runs=1, rng="seed")
     with pytest.raises(dt.DeterrenceError, match="executor"):
         dt.run_campaign(dt.Campaign(two_orgs()), rounds=1, runs=1, executor=3, progress=False)
+
+
+# ----------------------------------------------------------------------------- issue 11
+def symmetric_mixed(n, levels=5):
+    """Identical organizations, violence pays 1, no market: at uniform restraint the
+    franchise is worth 0, so no pure equilibrium survives in the targeted states."""
+    return dt.TargetingModel(n_orgs=n, levels=np.linspace(0.0, 1.0, levels), benefit=1.0)
+
+
+def test_symmetric_mixed_states_are_solved_in_one_shared_strategy():
+    camp = dt.Campaign(symmetric_mixed(3), destroy=0.5, discount=0.9)
+    res = dt.solve_campaign(camp)
+    assert res.converged and res.regret <= 1e-10 * res.payoff_range
+    how = res.details["stage_methods"]
+    assert how.count("symmetric") == 4  # the full state and the three pairs
+    assert independent_regret(camp, res.strategies, res.values) < 1e-9
+    full = res.strategies[0]
+    assert np.count_nonzero(full[0] > 1e-12) > 1  # mixed
+    for q in full[1:]:
+        np.testing.assert_allclose(q, full[0], atol=1e-12)
+    # the pair states are isomorphic: the same strategy certified from the cache
+    pairs = [s for s in range(camp.n_states) if len(camp.state_info(s)["active"]) == 2]
+    qs = [res.strategies[s][camp.state_info(s)["active"][0]] for s in pairs]
+    for q in qs[1:]:
+        np.testing.assert_allclose(q, qs[0], atol=1e-12)
+
+
+def test_symmetric_mixed_pair_matches_the_generic_homotopy():
+    camp = dt.Campaign(symmetric_mixed(2, levels=4), destroy=0.5, discount=0.8)
+    fast = dt.solve_campaign(camp)
+    gen = dt.solve_stochastic(camp, method="homotopy")
+    assert fast.details["stage_methods"][0] == "symmetric"
+    assert fast.converged and gen.converged
+    # both trace the principal logit branch, which is symmetric: the same equilibrium
+    np.testing.assert_allclose(fast.values, gen.values, rtol=1e-8, atol=1e-9)
+    np.testing.assert_allclose(fast.strategies[0][0], gen.strategies[0][0], atol=1e-7)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_heterogeneous_mixed_states_by_the_structured_agent_tracer(dense, monkeypatch):
+    from deterrence.solvers import _campaign as ac
+
+    if not dense:  # the structured path: exact Jacobian from designation calls
+        monkeypatch.setattr(ac, "AGENT_DENSE_LIMIT", 0)
+    m = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 4), benefit=[1.0, 1.2, 0.8])
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9)
+    res = dt.solve_campaign(camp)
+    assert res.converged
+    assert "agent" in res.details["stage_methods"]
+    assert independent_regret(camp, res.strategies, res.values) < 1e-9
+
+
+def test_agent_jacobian_matches_finite_differences():
+    from deterrence.solvers import _campaign as ac
+
+    m = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 3), benefit=[1.0, 1.2, 0.8])
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9)
+    V = dt.solve_campaign(camp).values.copy()
+    coef = ac._state_coefficients(camp, 0, V)
+    sub = camp.stage(0).sub
+    p = np.random.default_rng(1).dirichlet(np.ones(3), size=3).ravel()
+    for limit in (10**9, 0):
+        ac.AGENT_DENSE_LIMIT, old = limit, ac.AGENT_DENSE_LIMIT
+        try:
+            sysm = ac._AgentState(sub, coef, 1.0)
+        finally:
+            ac.AGENT_DENSE_LIMIT = old
+        u, J = sysm._raw(p)
+        np.testing.assert_allclose(u, sysm._raw_payoffs(p), atol=1e-12)
+        h = 1e-6
+        for c in range(p.size):
+            # a direction along the simplex (the system is defined on it)
+            tang = np.zeros(p.size)
+            tang[c] = h
+            tang[sysm.slices[sysm.block_of[c]]] -= h / 3
+            fd = (sysm._raw_payoffs(p + tang) - sysm._raw_payoffs(p - tang)) / (2 * h)
+            np.testing.assert_allclose(J @ (tang / h), fd, atol=1e-6)
+
+
+def test_symmetric_jacobian_matches_finite_differences():
+    from deterrence.solvers import _campaign as ac
+
+    camp = dt.Campaign(symmetric_mixed(3), destroy=0.5, discount=0.9)
+    V = dt.solve_campaign(camp).values.copy()
+    _, coef = ac._symmetric_coefficients(camp, 0, V, 1e-12)
+    sub = camp.stage(0).sub
+    sysm = ac._SymmetricState(sub, ac._designation_game(sub), 3, coef, 1.0)
+    q = np.random.default_rng(2).dirichlet(np.ones(5))
+    _, J = sysm._raw(q)
+    h = 1e-6
+    for c in range(5):
+        t = -np.full(5, h / 5)
+        t[c] += h
+        fd = (sysm._raw_payoffs(q + t) - sysm._raw_payoffs(q - t)) / (2 * h)
+        np.testing.assert_allclose(J @ (t / h), fd, atol=1e-6)
+    # the agent form at the symmetric profile gives the same deviation values
+    agent = ac._AgentState(sub, ac._state_coefficients(camp, 0, V), 1.0)
+    Q, _ = agent.values([q] * 3)
+    np.testing.assert_allclose(sysm.values(q)[0], Q[0], atol=1e-12)
+
+
+def test_solve_stochastic_routes_a_campaign_to_its_fast_path():
+    camp = dt.Campaign(symmetric_mixed(2, levels=3), destroy=0.5, discount=0.8)
+    res = dt.solve_stochastic(camp)
+    ref = dt.solve_campaign(camp)
+    assert res.method == ref.method == "campaign:backward"
+    np.testing.assert_array_equal(res.values, ref.values)
+    for a, b in zip(res.strategies, ref.strategies, strict=True):
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+    assert dt.solve_stochastic(camp, method="homotopy").method == "homotopy"
+    assert dt.solve_stochastic(camp, method="backward").method == "backward"
+    # the hook is off by default
+    sg = dt.StochasticGame([[[1.0, 0.0]]], [[[1.0], [1.0]]], 0.5)
+    assert sg._solve_structured(method="auto") is None
+    assert dt.solve_stochastic(sg).method == "auto:backward"
+
+
+@pytest.mark.parametrize(("n", "d"), [(2, 0.5), (3, 0.5), (3, 0.8)])
+def test_vacuum_values_closed_form(n, d):
+    R, rho = 6.0, 4.0
+    m = dt.TargetingModel(
+        n_orgs=n,
+        levels=[0.0, 1.0],
+        benefit=0.0,
+        market=dt.Market(revenue=R, shares=[1 / n] * n),
+        rule=dt.MostViolent(floor=-1.0),
+        revenue=rho,
+    )
+    base = dt.Campaign(m, destroy=1.0, discount=d)
+    camp = dt.Campaign(m, destroy=1.0, discount=d, vacuum_values=True)
+    res = dt.solve_campaign(camp)
+    assert res.converged
+    V = tournament_values(n, revenue=R, benefit=0.0, discount=d, vacuum_rent=rho)
+    V0 = tournament_values(n, revenue=R, benefit=0.0, discount=d)
+    for s in range(camp.n_states):
+        active = camp.state_info(s)["active"]
+        assert res.values[s, active[0]] == pytest.approx(V[len(active) - 1], rel=1e-12)
+    assert dt.solve_campaign(base).values[0, 0] == pytest.approx(V0[n - 1], rel=1e-12)
+    # the dense stage table carries the rent too, and the generic certificate agrees
+    prof = [np.array([0.3, 0.7])] * n
+    for x, y in zip(
+        camp.stage(0).to_normal_form().deviation_payoffs(prof),
+        camp.stage(0).deviation_payoffs(prof),
+        strict=True,
+    ):
+        np.testing.assert_allclose(x, y, atol=1e-12)
+    assert dt.stochastic_regret(camp, res.strategies) <= 1e-10 * res.payoff_range
+
+
+def test_vacuum_values_with_the_designated_state():
+    # the rent is earned from the flag state (where destruction happens), action-free
+    m = three_orgs(b=0.5, R=3.0)
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9, designated_state=True, vacuum_values=True)
+    assert camp.stage(0).bonus is None
+    s = next(s for s in range(camp.n_states) if camp.state_info(s)["flag"] == 0)
+    dependent, b = camp.stage(s).bonus
+    assert not dependent
+    np.testing.assert_allclose(b, [0.0, 0.9 * 0.5 * 1.0 / 4, 0.9 * 0.5 * 1.0 / 4])
+    res = dt.solve_campaign(camp)
+    assert res.converged
+    assert dt.stochastic_regret(camp, res.strategies) <= 1e-10 * res.payoff_range
+    plain = dt.solve_campaign(dt.Campaign(m, destroy=0.5, discount=0.9, designated_state=True))
+    assert res.values[s, 1] > plain.values[s, 1]
+
+
+def test_vacuum_values_follow_the_territory_graph():
+    # a path org1 - org2 - org3: org1's territory goes to org2 alone (net rent rho),
+    # org2's is split between org1 and org3 (rho / 4 each)
+    m = dt.TargetingModel(n_orgs=3, levels=[0.0, 1.0], revenue=[1.0, 2.0, 3.0])
+    terr = dt.Territory(graph=nx.path_graph(["org1", "org2", "org3"]), cost=0.5)
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9, territory=terr, vacuum_values=True)
+    dependent, B = camp.stage(0).bonus
+    assert dependent
+    rents = [terr.rent(x) for x in ("org1", "org2", "org3")]
+    expect = (
+        0.9 * 0.5 * np.array([[0, rents[0], 0], [rents[1] / 4, 0, rents[1] / 4], [0, rents[2], 0]])
+    )
+    np.testing.assert_allclose(B, expect, atol=1e-12)
+
+
+def test_topk_refusal_says_why():
+    with pytest.raises(dt.UnsupportedGameError, match="joint law of the designated"):
+        dt.Campaign(dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.TopK(k=2)))
+    with pytest.raises(dt.DeterrenceError, match="vacuum_values"):
+        dt.Campaign(two_orgs(), vacuum_values="yes")
+
+
+@pytest.mark.parametrize(("b", "p", "d"), [(1.0, 0.5, 0.9), (0.5, 0.8, 0.8), (2.0, 0.3, 0.95)])
+def test_two_org_mixed_campaign_closed_form(b, p, d):
+    """Two organizations, levels {0, 1}, violence pays ``b``, no market, floor 0, ties
+    split; ``q`` = P(level 1) shared, ``V`` the duopoly value, ``W = b / (1 - d)`` the
+    monopoly's (it plays 1 and is never designated).
+
+    Level 0 is never designated; the rival at 1 is, and destroyed w.p. ``p``:
+    ``Q(0) = d [q p W + (1 - q p) V]``. Level 1 pays ``b``; against 0 it is designated
+    (destroyed w.p. ``p``), against 1 the tie designates each w.p. 1/2:
+    ``Q(1) = b + d [(1 - p) V + q p W / 2]``. Indifference ``Q(0) = Q(1) = V`` with ``x =
+    d p q``: ``V = x W / (1 - d + x)`` and ``(1 - d + d p) V = b + x W / 2``, so::
+
+        (W/2) x**2 + (b + (1 - d) W / 2 - (1 - d + d p) W) x + b (1 - d) = 0,
+
+    whose small root gives ``q = x / (d p)`` (the large one gives ``q > 1``). (The
+    asymmetric pure profiles "one restrains, the other is violent" are equilibria too: the
+    pure search finds those first; the symmetric tracer must find this one.)"""
+    from deterrence.solvers import _campaign as ac
+
+    W = b / (1 - d)
+    coeffs = [W / 2, b + (1 - d) * W / 2 - (1 - d + d * p) * W, b * (1 - d)]
+    x = min(r.real for r in np.roots(coeffs) if abs(r.imag) < 1e-12 and r.real > 0)
+    q, V = x / (d * p), x * W / (1 - d + x)
+    assert 0 < q < 1
+    m = dt.TargetingModel(n_orgs=2, levels=[0.0, 1.0], benefit=b)
+    camp = dt.Campaign(m, destroy=p, discount=d)
+    res = dt.solve_campaign(camp)
+    # the closed form is a stationary equilibrium (certified independently of the solver)
+    strat = [list(x) for x in res.strategies]
+    strat[0] = [np.array([1 - q, q])] * 2
+    assert dt.stochastic_regret(camp, strat) <= 1e-9
+    assert independent_regret(camp, strat, _values(camp, strat)) < 1e-9
+    # and it is what the symmetric state tracer finds
+    _, coef = ac._symmetric_coefficients(camp, 0, res.values.copy(), 1e-12)
+    _, qq, _ = ac._symmetric_state(camp, 0, coef, res.payoff_range, 1e-10, 10_000)
+    assert qq[1] == pytest.approx(q, rel=1e-9)
+    sysm = ac._SymmetricState(
+        camp.stage(0).sub, ac._designation_game(camp.stage(0).sub), 2, coef, 1
+    )
+    assert sysm.values(qq)[1] == pytest.approx(V, rel=1e-9)
+
+
+def _values(camp, strat):
+    from deterrence.solvers.stochastic import _policy_values
+
+    return _policy_values(camp, tuple(tuple(np.asarray(x) for x in row) for row in strat))
+
+
+def test_cli_campaign_on_the_symmetric_preset_with_vacuum_values(capsys):
+    import json
+
+    from deterrence.cli import main
+
+    code = main(
+        ["campaign", "symmetric", "--vacuum-values", "--rounds", "2", "--runs", "2", "--json"]
+    )
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["states"] == 63 and out["converged"]
+    assert out["regret"] <= 1e-9

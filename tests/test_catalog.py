@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import deterrence as dt
 from deterrence.errors import DeterrenceError, GameTooLargeError
-from deterrence.games import catalog
+from deterrence.games import catalog, nfg
 
 
 # ------------------------------------------------------------- most violent contest
@@ -284,7 +284,7 @@ class TestBundled:
     def test_file_equals_catalog_game(self, name):
         path = bundled_path(name)
         assert path.is_file()
-        f = dt.games.nfg.parse_nfg(str(path))
+        f = nfg.parse_nfg(str(path))
         game = BUNDLED[name]()
         assert f.to_game() == game and f.title == game.title
         assert f.comment  # every bundled file documents itself
@@ -295,7 +295,7 @@ class TestBundled:
         assert names == set(BUNDLED)
 
     def test_most_violent_3x4_documents_its_parameters(self):
-        comment = dt.games.nfg.parse_nfg(str(bundled_path("most_violent_3x4"))).comment
+        comment = nfg.parse_nfg(str(bundled_path("most_violent_3x4"))).comment
         for phrase in ("b = 1", "L = 1.5", "floor 0", "unique pure equilibrium is (0, 0, 0)"):
             assert phrase in comment.replace("\n", " ")
         g = dt.read_nfg(str(bundled_path("most_violent_3x4")))

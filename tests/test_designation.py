@@ -18,24 +18,45 @@ from scipy import integrate
 from scipy.special import ndtr
 
 import deterrence as dt
-from deterrence.errors import InvalidProfileError
+from deterrence.errors import InvalidProfileError, UnsupportedGameError
 
 # ----------------------------------------------------------------------------- reference
 
 
+def paid(p: dict, v: list[float]) -> tuple[list[float], float]:
+    """The revenue each organization is actually paid at levels ``v`` (the denominator of a
+    per-dollar score) and the factor by which the tie tolerance scales with it: the nominal
+    revenue without a market; ``R * X_i / sum_j X_j`` in the contest, whose true scores are
+    ``sum_j X_j / R`` times the model's own-level scores ``kappa_i v_i / X_i`` (so is the
+    tolerance); ``R * share_i`` with fixed shares."""
+    mk = p["market"]
+    if mk is None:
+        return list(p["revenue"]), 1.0
+    if mk.get("shares") is not None:
+        return [mk["revenue"] * s for s in mk["shares"]], 1.0
+    X = [(mk["base"][i] + v[i]) ** mk["exponent"] for i in range(p["n"])]
+    return [mk["revenue"] * x / sum(X) for x in X], sum(X) / mk["revenue"]
+
+
 def scores(p: dict, prof: tuple[int, ...]) -> list[float]:
     """Attributed scores at one pure profile, from the raw parameters."""
+    return _scores(p, prof)[0]
+
+
+def _scores(p: dict, prof: tuple[int, ...]) -> tuple[list[float], float]:
     n, rule = p["n"], p["rule"]
     v = [float(p["levels"][i][a]) for i, a in enumerate(prof)]
     weights = getattr(rule, "weights", None)
+    per = getattr(rule, "per_revenue", False)
+    rev, scale = paid(p, v) if per else (None, 1.0)
     kappa = []
     for i in range(n):
         k = sum(
             (1.0 if weights is None else weights.get(m, 0.0)) * mix[i]
             for m, mix in p["metrics"].items()
         )
-        if getattr(rule, "per_revenue", False):
-            k /= p["revenue"][i]
+        if per:
+            k /= rev[i]
         kappa.append(k)
     A = p["attribution"] if p["attribution"] is not None else np.eye(n).tolist()
     F = p["framing"] if p["framing"] is not None else [[0.0] * n for _ in range(n)]
@@ -45,14 +66,15 @@ def scores(p: dict, prof: tuple[int, ...]) -> list[float]:
             looks = (1.0 - sum(F[i])) if k == i else F[i][k]
             for j in range(n):
                 S[j] += looks * A[k][j] * kappa[i] * v[i]
-    return S
+    return S, scale
 
 
 def designation(p: dict, prof: tuple[int, ...], tol: float) -> list[float]:
     """P(j designated) for every organization at one pure profile, by definition."""
     n, rule = p["n"], p["rule"]
     name = type(rule).__name__
-    S = scores(p, prof)
+    S, scale = _scores(p, prof)
+    tol *= scale
     P = [0.0] * n
     if name == "NoTargeting":
         return P
@@ -158,7 +180,37 @@ RULES = [
     dt.NoisyMostViolent(noise=1.5, floor=1.0, per_revenue=True),
     dt.NoisyMostViolent(noise=0.4, kind="probit"),
     dt.NoisyMostViolent(noise=0.5, kind="probit", floor=0.8),
+    dt.MostViolent(per_revenue=True),
+    dt.MostViolent(ties="all", floor=-1.0, per_revenue=True),
+    dt.MostViolent(margin=0.75, per_revenue=True),
+    dt.TopK(k=2, ties="lowest", per_revenue=True),
+    dt.TopK(k=2, floor=0.5, per_revenue=True),
+    dt.Priority(order=(2, 0, 3, 1), floor=0.5, per_revenue=True),
+    dt.Proportional(basis="score", per_revenue=True),
 ]
+
+
+def refused(rule, structure: str) -> str | None:
+    """The field a per-dollar score names when the contest market (``"blocks"``) defeats
+    it: the common factor ``sum_j X_j / R`` of the revenue actually paid matters for noise,
+    a margin and a floor above 0 (a fixed market here always pays everyone)."""
+    if structure != "blocks" or not getattr(rule, "per_revenue", False):
+        return None
+    if isinstance(rule, dt.NoisyMostViolent):
+        return "noise"
+    if (getattr(rule, "floor", None) or 0.0) > 0:
+        return "floor"
+    if getattr(rule, "margin", 0.0) > 0:
+        return "margin"
+    return None
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if refused(r, "blocks")], ids=repr)
+def test_per_revenue_with_a_contest_refuses_scale_dependent_rules(rule):
+    field = refused(rule, "blocks")
+    with pytest.raises(UnsupportedGameError, match=rf"rule\.{field}=.*per_revenue=True"):
+        build(params(rule, "blocks"))
+    build(params(rule, "plain"))  # without a market: the nominal revenue, as before
 
 
 def params(rule, structure: str) -> dict:
@@ -220,6 +272,8 @@ def _always(rule) -> bool:
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.describe()[:45])
 @pytest.mark.parametrize("structure", ["plain", "blocks"])
 def test_designation_matrix_equals_brute_force(rule, structure):
+    if refused(rule, structure):
+        pytest.skip("refused: test_per_revenue_with_a_contest_refuses_scale_dependent_rules")
     p = params(rule, structure)
     g = build(p).game()
     for k, prof in enumerate(profiles(g.shape, seed=len(rule.describe()))):
@@ -248,7 +302,8 @@ def test_designation_matrix_equals_brute_force(rule, structure):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.describe()[:45])
 def test_pure_batch_equals_brute_force(rule):
-    p = params(rule, "blocks")
+    structure = "plain" if refused(rule, "blocks") else "blocks"
+    p = params(rule, structure)
     g = build(p).game()
     rng = np.random.default_rng(3)
     idx = np.stack([rng.integers(k, size=12) for k in g.shape], axis=1)

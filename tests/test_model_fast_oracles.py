@@ -25,7 +25,12 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 import deterrence as dt
-from deterrence.errors import GameTooLargeError, InvalidProfileError, UnsupportedGameError
+from deterrence.errors import (
+    DeterrenceError,
+    GameTooLargeError,
+    InvalidProfileError,
+    UnsupportedGameError,
+)
 from deterrence.games.base import Game
 
 #: Examples of the property test (a big sweep: DETERRENCE_FAST_ORACLE_EXAMPLES=2000).
@@ -70,7 +75,25 @@ ALL_RULES = [
     dt.NoisyMostViolent(noise=2.0, floor=1.0, per_revenue=True),
     dt.NoisyMostViolent(noise=0.4, kind="probit"),
     dt.NoisyMostViolent(noise=0.3, kind="probit", floor=0.5),
+    dt.MostViolent(per_revenue=True),
+    dt.TopK(k=2, ties="lowest", per_revenue=True),
+    dt.Proportional(basis="score", per_revenue=True),
 ]
+
+
+def _contest_refuses(rule) -> str | None:
+    """The field a model with a contest market names when it refuses a per-dollar score:
+    the revenue actually paid divides every score by a common factor ``sum_j X_j / R``
+    that moves with the profile, which matters for noise, a margin and a floor above 0."""
+    if not getattr(rule, "per_revenue", False):
+        return None
+    if isinstance(rule, dt.NoisyMostViolent):
+        return "noise"
+    if (getattr(rule, "floor", None) or 0.0) > 0:
+        return "floor"
+    if getattr(rule, "margin", 0.0) > 0:
+        return "margin"
+    return None
 
 
 def _five_orgs(rule, structure: str) -> dt.TargetingModel:
@@ -102,6 +125,11 @@ def _five_orgs(rule, structure: str) -> dt.TargetingModel:
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.describe()[:45])
 @pytest.mark.parametrize("structure", ["plain", "blocks", "fixed-market"])
 def test_pair_payoffs_all_equal_generic_and_dense_for_every_rule(rule, structure):
+    field = _contest_refuses(rule) if structure == "blocks" else None
+    if field is not None:
+        with pytest.raises(UnsupportedGameError, match=rf"rule\.{field}=.*per_revenue=True"):
+            _five_orgs(rule, structure)
+        return
     game = _five_orgs(rule, structure).game()
     dense = game.to_normal_form()
     rng = np.random.default_rng(11)
@@ -122,8 +150,9 @@ def test_pair_payoffs_all_equal_generic_and_dense_for_every_rule(rule, structure
 
 @st.composite
 def heterogeneous_models(draw):
-    """Small heterogeneous models: per-organization grids (with ties), parameters, every
-    rule, optional contest or fixed-share market, misattribution and false flags."""
+    """The keyword arguments of small heterogeneous models: per-organization grids (with
+    ties), parameters, every rule, optional contest or fixed-share market, misattribution
+    and false flags."""
     n = draw(st.integers(2, 4))
     vals = st.sampled_from([0.0, 0.5, 1.0, 2.0]) | st.floats(0.0, 3.0)
     grids = [sorted(set(draw(st.lists(vals, min_size=1, max_size=3)))) for _ in range(n)]
@@ -192,29 +221,44 @@ def heterogeneous_models(draw):
     if n >= 2 and draw(st.booleans()):
         a, b = draw(st.permutations(range(n)))[:2]
         framing = dt.model.framing_matrix(n, [(a, b, draw(st.floats(0.0, 0.6)))])
-    return dt.TargetingModel(
-        n_orgs=n,
-        levels=grids,
-        benefit=per(-0.5, 2.0),
-        cost=per(0.0, 0.5),
-        penalty=per(0.0, 4.0),
-        carrot=per(0.0, 1.0),
-        extortion=per(0.0, 0.5),
-        revenue=per(0.2, 3.0),
-        metrics={"a": per(0.0, 2.0), "b": per(0.0, 1.0)},
-        rule=rule,
-        market=market,
-        attribution=attribution,
-        framing=framing,
-    )
+    return {
+        "n_orgs": n,
+        "levels": grids,
+        "benefit": per(-0.5, 2.0),
+        "cost": per(0.0, 0.5),
+        "penalty": per(0.0, 4.0),
+        "carrot": per(0.0, 1.0),
+        "extortion": per(0.0, 0.5),
+        "revenue": per(0.2, 3.0),
+        "metrics": {"a": per(0.0, 2.0), "b": per(0.0, 1.0)},
+        "rule": rule,
+        "market": market,
+        "attribution": attribution,
+        "framing": framing,
+    }
 
 
 @settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(model=heterogeneous_models(), seed=st.integers(0, 2**32 - 1))
-def test_pair_payoffs_all_property(model, seed):
+@given(kw=heterogeneous_models(), seed=st.integers(0, 2**32 - 1))
+def test_pair_payoffs_all_property(kw, seed):
     """On random heterogeneous models and random mixed profiles (with zero probabilities),
-    the one-pass pair matrices equal the generic fallback and the dense table's."""
-    game = model.game()
+    the one-pass pair matrices equal the generic fallback and the dense table's. A
+    per-dollar score that the market defeats is refused when the model is built: a contest
+    with noise, a margin or a floor above 0; fixed shares paying somebody nothing."""
+    mk, rule = kw["market"], kw["rule"]
+    field = _contest_refuses(rule) if mk is not None and mk.contest else None
+    scores = rule.uses_scores and not (isinstance(rule, dt.Proportional) and rule.basis == "size")
+    if mk is not None and not mk.contest and getattr(rule, "per_revenue", False) and scores:
+        paid = [mk.revenue * s for s in mk.shares]
+        if any(x == 0 or math.isinf(1.0 / x) for x in paid):
+            with pytest.raises(DeterrenceError, match=r"rule\.per_revenue=True divides"):
+                dt.TargetingModel(**kw)
+            return
+    if field is not None:
+        with pytest.raises(UnsupportedGameError, match=rf"rule\.{field}=.*per_revenue=True"):
+            dt.TargetingModel(**kw)
+        return
+    game = dt.TargetingModel(**kw).game()
     prof = _random_profile(np.random.default_rng(seed), game.shape)
     fast = game._pair_payoffs_all(prof)
     assert _max_pair_error(fast, Game._pair_payoffs_all(game, prof)) <= 1e-12
@@ -278,6 +322,8 @@ SYMMETRIC_RULES = [
     dt.NoisyMostViolent(noise=2.0, floor=1.0, per_revenue=True),
     dt.NoisyMostViolent(noise=0.4, kind="probit"),
     dt.NoisyMostViolent(noise=0.3, kind="probit", floor=0.5),
+    dt.MostViolent(per_revenue=True),
+    dt.TopK(k=2, per_revenue=True),
 ]
 MARKETS = {
     "none": None,
@@ -300,16 +346,22 @@ def test_symmetric_hooks_equal_the_oracle(rule, market, N):
         mk = dt.Market(revenue=1.0, shares=[1.0 / N] * N)
     if isinstance(rule, dt.TopK) and rule.k > N:  # capacity for everybody: k = N (k > N is
         rule = dataclasses.replace(rule, k=N)  # refused, tests/test_scenario.py)
-    model = dt.TargetingModel(
-        n_orgs=N,
-        levels=[0.0, 0.5, 1.0, 1.0001, 2.0, 2.0 + 1e-12],
-        benefit=1.0,
-        cost=0.2,
-        penalty=1.5,
-        carrot=0.3,
-        rule=rule,
-        market=mk,
-    )
+    kw = {
+        "n_orgs": N,
+        "levels": [0.0, 0.5, 1.0, 1.0001, 2.0, 2.0 + 1e-12],
+        "benefit": 1.0,
+        "cost": 0.2,
+        "penalty": 1.5,
+        "carrot": 0.3,
+        "rule": rule,
+        "market": mk,
+    }
+    field = _contest_refuses(rule) if market == "contest" else None
+    if field is not None:
+        with pytest.raises(UnsupportedGameError, match=rf"rule\.{field}=.*per_revenue=True"):
+            dt.TargetingModel(**kw)
+        return
+    model = dt.TargetingModel(**kw)
     g = model.game()
     assert g.is_symmetric() and g._symmetric_forms is not None
     rng = np.random.default_rng(N)

@@ -21,10 +21,35 @@ from scipy import integrate
 from scipy.special import ndtr
 
 import deterrence as dt
-from deterrence.errors import GameTooLargeError, InvalidProfileError
+from deterrence.errors import (
+    DeterrenceError,
+    GameTooLargeError,
+    InvalidProfileError,
+    UnsupportedGameError,
+)
 from deterrence.games.base import Game
 
 # ----------------------------------------------------------------------------- brute force
+
+
+def paid_revenue(
+    p: dict, R: float, share: list[float], tol: float, x_sum: float = 1.0
+) -> tuple[list, float]:
+    """The revenue each organization is paid at a profile, for per-dollar scores, and the
+    tie tolerance on those scores. Without a market: the nominal revenue. Fixed shares:
+    ``R * share_i``. A contest: ``R * share_i`` too, and the scores are then the true ones,
+    ``sum_j X_j / R`` times the model's own-level scores ``kappa_i v_i / X_i``: the model's
+    tolerance (on its own-level scores) is scaled by the same factor. Any ``R > 0`` gives
+    the same designations for the rules a contest allows with per-dollar scores (the
+    factor is common), so a tiny ``R`` (which would only overflow these floats, and ``R =
+    0``, the model's limit) is replaced by 1."""
+    mk = p["market"]
+    if mk is None:
+        return list(p["revenue"]), tol
+    if mk.get("shares") is not None:
+        return [R * s for s in share], tol
+    r = R if R >= 1e-6 else 1.0
+    return [r * s for s in share], tol * x_sum / r
 
 
 def brute_payoffs(p: dict, prof: tuple[int, ...], tol: float) -> list[float]:
@@ -47,6 +72,11 @@ def brute_payoffs(p: dict, prof: tuple[int, ...], tol: float) -> list[float]:
         R = mk["revenue"]
         X = [(mk["base"][i] + v[i]) ** mk["exponent"] for i in range(n)]
         share = [x / sum(X) for x in X]
+    # per dollar: the revenue actually paid in this profile, R * share_i (the nominal
+    # revenue without a market); see paid_revenue for the contest's tolerance
+    if getattr(rule, "per_revenue", False):
+        x_sum = sum(X) if mk is not None and mk.get("shares") is None else 1.0
+        paid, tol = paid_revenue(p, R, share, tol, x_sum)
     # scores: metric mix x announced weights (per dollar if asked), then attribution
     weights = getattr(rule, "weights", None)
     kappa = []
@@ -55,7 +85,7 @@ def brute_payoffs(p: dict, prof: tuple[int, ...], tol: float) -> list[float]:
         for metric, mix in p["metrics"].items():
             k += (1.0 if weights is None else weights.get(metric, 0.0)) * mix[i]
         if getattr(rule, "per_revenue", False):
-            k /= p["revenue"][i]
+            k /= paid[i]
         kappa.append(k)
     A = p["attribution"] if p["attribution"] is not None else np.eye(n).tolist()
     F = p["framing"] if p["framing"] is not None else [[0.0] * n for _ in range(n)]
@@ -308,7 +338,37 @@ def mixed_profiles(draw, shape):
     return out
 
 
+def refusal(p: dict) -> tuple[type, str] | None:
+    """The error (and the field it names) a model must raise for a per-dollar score the
+    market defeats: with fixed shares an organization paid nothing (``R * share_i = 0``,
+    or so little the score overflows); with a contest any rule for which the common factor
+    ``sum_j X_j / R`` matters (noise, a margin, a floor above 0)."""
+    rule, mk = p["rule"], p["market"]
+    name = type(rule).__name__
+    if not getattr(rule, "per_revenue", False) or mk is None:
+        return None
+    if name == "NoTargeting" or (name == "Proportional" and rule.basis == "size"):
+        return None
+    if mk.get("shares") is not None:
+        paid = [mk["revenue"] * s for s in mk["shares"]]
+        if any(x == 0 or math.isinf(1.0 / x) for x in paid):
+            return DeterrenceError, "per_revenue"
+        return None
+    if name == "NoisyMostViolent":
+        return UnsupportedGameError, "noise"
+    if getattr(rule, "floor", None) is not None and rule.floor > 0:
+        return UnsupportedGameError, "floor"
+    if getattr(rule, "margin", 0.0) > 0:
+        return UnsupportedGameError, "margin"
+    return None
+
+
 def _check(p: dict, profiles) -> None:
+    refused = refusal(p)
+    if refused is not None:
+        with pytest.raises(refused[0], match=rf"rule\.{refused[1]}="):
+            build(p)
+        return
     model = build(p)
     game = model.game()
     table = brute_table(p, game.tie_tol)
@@ -346,11 +406,20 @@ ALL_RULES = [
     dt.NoisyMostViolent(noise=0.1),
     dt.NoisyMostViolent(noise=2.0, floor=1.0, per_revenue=True),
     dt.NoisyMostViolent(noise=0.4, kind="probit"),
+    # per dollar of the revenue paid: exact with a contest for the ranking rules, refused
+    # (naming the field) for a margin or a floor above 0
+    dt.MostViolent(per_revenue=True),
+    dt.MostViolent(ties="lowest", floor=-1.0, per_revenue=True),
+    dt.MostViolent(margin=0.5, per_revenue=True),
+    dt.TopK(k=2, per_revenue=True, weights={"a": 1.0, "b": 2.0}),
+    dt.TopK(k=2, floor=0.5, per_revenue=True),
+    dt.Priority(order=(2, 0, 4, 1, 3), per_revenue=True),
+    dt.Proportional(basis="score", per_revenue=True),
 ]
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.describe()[:40])
-@pytest.mark.parametrize("structure", ["plain", "market+attribution+framing"])
+@pytest.mark.parametrize("structure", ["plain", "market+attribution+framing", "fixed-shares"])
 def test_every_rule_with_ties_and_blocks(rule, structure):
     """Integer grids shared by identical-looking organizations produce many exact ties; the
     attribution pairs and framing make blocks of two and three organizations."""
@@ -370,7 +439,9 @@ def test_every_rule_with_ties_and_blocks(rule, structure):
         "framing": None,
         "rule": rule,
     }
-    if structure != "plain":
+    if structure == "fixed-shares":
+        p["market"] = {"revenue": 2.0, "shares": [0.3, 0.2, 0.2, 0.1, 0.2]}
+    elif structure != "plain":
         p["market"] = {"revenue": 3.0, "exponent": 0.7, "base": [1.0, 0.5, 2.0, 1.5, 1.0]}
         if not (isinstance(rule, dt.NoisyMostViolent) and rule.kind == "probit"):
             p["attribution"] = dt.model.confusion_matrix(n, 0.2, pairs=[(0, 1), (1, 3)]).tolist()

@@ -154,3 +154,23 @@ def test_bad_networks():
         )
     with pytest.raises(dt.DeterrenceError, match="cost"):
         tullock_vacuum(1.0, 2, 0.0)
+
+
+@pytest.mark.parametrize(("rent", "n", "cost"), [(8.0, 2, 1.0), (9.0, 3, 0.5), (5.0, 4, 2.0)])
+def test_tullock_net_rent_is_the_equilibrium_payoff(rent, n, cost):
+    from scipy.optimize import minimize_scalar
+
+    from deterrence.model.networks import tullock_net_rent, tullock_vacuum
+
+    x = tullock_vacuum(rent, n, cost) / n
+    others = (n - 1) * x
+
+    def payoff(y):
+        return rent * y / (y + others) - cost * y
+
+    # x is a best response to the others at x (independent numerical check) ...
+    best = minimize_scalar(lambda y: -payoff(y), bounds=(0.0, rent / cost), method="bounded")
+    assert best.x == pytest.approx(x, rel=1e-4)
+    # ... and the payoff there is the closed form R / n**2
+    assert payoff(x) == pytest.approx(tullock_net_rent(rent, n), rel=1e-12)
+    assert tullock_net_rent(rent, 1) == rent and tullock_net_rent(rent, 0) == 0.0

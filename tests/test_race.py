@@ -193,6 +193,136 @@ def test_the_four_verdicts():
     assert rep.baseline_violence == 0.0 and rep.policy_violence == 3.0
 
 
+def test_graded_verdict_bands_and_nan_safe_share():
+    """The grade refines a "partial" verdict by the share of reducible violence removed.
+
+    Hand computation for the "strong" case: five organizations, benefit 1, levels 0..1, no
+    targeting before (everyone at 1, total 5), then "designate the 4 most violent" (floor
+    0). The fifth has penalty 0.01 < 1: it stays at 1 and is designated for sure. The other
+    four have penalty 5: at any level above 0 one of them is among the four highest scores
+    above the floor (there are only five) and is designated, losing 5 for a gain of at
+    most 1, so each ends at 0. Policy violence 1, minimum 0: share (5 - 1) / 5 = 0.8, above
+    the 0.75 band: "strong".
+    """
+    from deterrence.analysis.race import GRADE_BANDS, GRADES
+
+    assert dt.GRADES == GRADES and {g for g, _ in GRADE_BANDS} <= set(GRADES)
+    lv = np.linspace(0, 1, 11)
+    five = dt.TargetingModel(
+        n_orgs=5, levels=lv, benefit=1.0, penalty=[5.0, 5.0, 5.0, 5.0, 0.01], rule=dt.TopK(k=4)
+    )
+    rep = dt.race_to_the_bottom(five, mixed="none")
+    assert (rep.verdict, rep.dynamics, rep.end) == ("partial", "converged", (0, 0, 0, 0, 10))
+    assert rep.reduction_share == pytest.approx(0.8) and rep.grade == "strong"
+    three = dt.TargetingModel(n_orgs=3, levels=lv, benefit=1.0, penalty=2.0)
+    cases = {0.4: "weak", 0.6: "partial", 2.0: "full", 0.0: "none"}
+    for pen, grade in cases.items():
+        rep = dt.race_to_the_bottom(dataclasses.replace(three, penalty=pen), mixed="none")
+        share = (rep.baseline_violence - rep.policy_violence) / (
+            rep.baseline_violence - rep.minimum_violence
+        )
+        assert rep.grade == grade and rep.reduction_share == pytest.approx(share), pen
+        assert (rep.grade == "full") == (rep.verdict == "full")
+    # nothing reducible: the status quo is the minimum (1.0 if it stays there, else 0.0)
+    rep = dt.race_to_the_bottom(three, start=(0, 0, 0), mixed="none")
+    assert rep.baseline_violence == rep.minimum_violence
+    assert (rep.reduction_share, rep.grade) == (1.0, "full")
+    lifted = dataclasses.replace(three, rule=dt.NoTargeting(), baseline=dt.MostViolent())
+    rep = dt.race_to_the_bottom(lifted, mixed="none")
+    assert (rep.reduction_share, rep.grade) == (0.0, "escalation")
+    d = json.loads(json.dumps(rep.to_dict()))
+    assert d["grade"] == "escalation" and d["reduction_share"] == 0.0
+    assert "GRADE: ESCALATION" in rep.summary() and "grade escalation" in rep._repr_html_()
+    assert rep.to_dataframe().attrs["grade"] == "escalation"
+
+
+def test_status_quo_by_a_declared_rule():
+    """Benefit 0 and no targeting: every organization is indifferent, so all 3 x 3 pure
+    profiles are baseline equilibria. The most violent is (2, 2), the least violent (0, 0),
+    and sequential best responses from the minimum stay at (0, 0) ("stay" ties)."""
+    m = dt.TargetingModel(n_orgs=2, levels=[0, 1, 2], benefit=0.0, penalty=1.0)
+    expect = {"most_violent": (2, 2), "least_violent": (0, 0), "dynamics": (0, 0)}
+    for rule, sq in expect.items():
+        rep = dt.race_to_the_bottom(m, status_quo=rule, mixed="none")
+        assert rep.status_quo == sq and rep.status_quo_rule == rule
+        assert rep.baseline_multiplicity == 9
+        assert f"status quo (rule {rule!r})" in rep.summary()
+        assert rep.to_dict()["status_quo_rule"] == rule
+    assert "most violent of the baseline's 9" in dt.race_to_the_bottom(m).status_quo_method
+    assert dt.race_to_the_bottom(m).status_quo_rule == "most_violent"  # the default
+    # not enumerated: the fallback is the dynamics, and the report says why
+    rep = dt.race_to_the_bottom(m, equilibria=False)
+    assert rep.status_quo == (0, 0) and rep.baseline_multiplicity is None
+    assert "equilibria=False" in rep.status_quo_method
+    rep = dt.race_to_the_bottom(m, start=(1, 2), mixed="none")
+    assert rep.status_quo_rule == "start" and rep.status_quo == (1, 2)
+    for kwargs in ({"status_quo": "start"}, {"status_quo": "dynamics", "start": (0, 0)}):
+        with pytest.raises(dt.DeterrenceError, match="status_quo="):
+            dt.race_to_the_bottom(m, **kwargs)
+    with pytest.raises(dt.DeterrenceError, match="status_quo='median'"):
+        dt.race_to_the_bottom(m, status_quo="median")
+
+
+def test_too_large_baseline_is_reported_not_raised(monkeypatch):
+    """The structured pure search refusing (GameTooLargeError) is a note, not a crash."""
+    import deterrence.solvers.api as api
+
+    real = api.solve
+
+    def refusing(game, method="auto", **kw):
+        if method == "pure" and kw.get("route") == "structured":
+            raise dt.GameTooLargeError("the structured pure search gave up (test)")
+        return real(game, method=method, **kw)
+
+    monkeypatch.setattr(api, "solve", refusing)
+    m = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 11), benefit=1.0, penalty=2.0)
+    rep = dt.race_to_the_bottom(m, enumerate_limit=10, mixed="none")
+    assert rep.baseline_equilibria is None and rep.policy_equilibria is None
+    assert any("not enumerated" in n and "gave up (test)" in n for n in rep.notes)
+    assert "could not be enumerated" in rep.status_quo_method
+    assert rep.verdict == "full"
+    # mixed="auto" skips the (slow) logit solver for many actions, and says so
+    het = dataclasses.replace(m, levels=np.linspace(0, 1, 150), benefit=[1.0, 0.9, 0.8])
+    from deterrence.analysis.race import AUTO_LOGIT_MAX_ACTIONS
+
+    assert sum(het.game().shape) > AUTO_LOGIT_MAX_ACTIONS
+    rep = dt.race_to_the_bottom(het, equilibria=True, enumerate_limit=10)
+    assert rep.policy_mixed is None and any("skips the logit solver" in n for n in rep.notes)
+    # under the table limit, the dense route still enumerates them
+    rep = dt.race_to_the_bottom(m, mixed="none")
+    assert rep.baseline_equilibria is not None and rep.baseline_multiplicity == 1
+
+
+def test_symmetric_multiplicity_is_reported():
+    """Two identical organizations, levels 0, 1, 2, u = v - 3 P under "most violent": both
+    at 0 is a symmetric equilibrium, and so is q = (1/3, 0, 2/3). Check of the second: with
+    the other at q, level 0 earns 0 (designated only if the other is also at 0 and the
+    floor does not count ties at 0), level 2 earns 2 - 3 (q_0 + q_2 / 2) = 2 - 3 * 2/3 = 0,
+    level 1 earns 1 - 3 q_0 = 0: every action earns 0, nobody gains by deviating."""
+    from deterrence.analysis.race import symmetric_equilibria
+
+    m = dt.TargetingModel(n_orgs=2, levels=[0, 1, 2], penalty=3.0)
+    rep = dt.race_to_the_bottom(m, mixed="symmetric")
+    assert "symmetric logit QRE path" in rep.mixed_selection
+    assert rep.symmetric_search.startswith("2 distinct symmetric equilibria found from 4 starts")
+    assert not rep.symmetric_unique
+    qs = sorted(rep.symmetric_equilibria, key=lambda q: q[0])
+    np.testing.assert_allclose(qs[0], [1 / 3, 0, 2 / 3], atol=1e-9)
+    np.testing.assert_allclose(qs[1], [1, 0, 0], atol=1e-12)
+    g = m.game()
+    for q in qs:
+        assert dt.regret(g, (q, q)) < 1e-9
+    assert "multiplicity: 2 distinct" in rep.summary()
+    assert rep.to_dict()["n_symmetric_equilibria"] == 2
+    none = dt.race_to_the_bottom(m, mixed="symmetric", symmetric_starts=0)
+    assert none.symmetric_search == "" and none.symmetric_equilibria == ()
+    # a dominance-solvable game: uniqueness proven (prisoner's dilemma, defect dominates)
+    pd = dt.NormalFormGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])
+    found = symmetric_equilibria(pd)
+    assert found["proven_unique"] and "unique (proof" in found["text"]
+    np.testing.assert_allclose(found["equilibria"][0], [0, 1])
+
+
 def test_report_views_and_serialisation():
     model = dt.TargetingModel(
         n_orgs=3,
@@ -409,3 +539,21 @@ def test_race_dynamics_agree_with_the_dynamics_module(name):
     np.testing.assert_array_equal(res.trajectory, rep.trajectory[: len(res.trajectory)])
     if rep.dynamics == "cycle":
         assert set(res.cycle) == set(rep.cycle)
+
+
+def test_per_revenue_score_divides_by_the_revenue_actually_paid():
+    """Hand computation, 2 organizations, contest market R = 1, exponent 1, bases
+    (0.5, 3), nominal revenues (10, 1), "most violent per dollar". At levels (2, 1) the
+    Tullock weights are 0.5 + 2 = 2.5 and 3 + 1 = 4, so the market pays 2.5 / 6.5 = 0.385
+    and 4 / 6.5 = 0.615. Violence per dollar actually paid: 2 / 0.385 = 5.2 against
+    1 / 0.615 = 1.625, so organization 1 is the most violent per dollar and is designated.
+    (Per nominal dollar it would be 2 / 10 = 0.2 against 1 / 1 = 1: organization 2.)"""
+    m = dt.TargetingModel(
+        n_orgs=2,
+        levels=[0, 1, 2],
+        revenue=[10.0, 1.0],
+        market=dt.Market(revenue=1.0, exponent=1.0, base=[0.5, 3.0]),
+        rule=dt.MostViolent(per_revenue=True),
+    )
+    des = m.game().designation_probabilities_pure([[2, 1]])
+    np.testing.assert_allclose(des, [[1.0, 0.0]])

@@ -27,7 +27,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch):
 def test_readme_names_the_ci_commands():
     """.ci/run extracts the two commands after the ci:main / ci:test markers."""
     text = README.read_text()
-    for key, expected in (("main", "deterrence analyze"), ("test", "python -m pytest")):
+    for key, expected in (("main", "&& deterrence"), ("test", "python -m pytest")):
         after = text.split(f"<!-- ci:{key} ", 1)[1]
         command = next(
             line for line in after.splitlines()[1:] if line and not line.startswith("```")

@@ -277,7 +277,7 @@ def test_file_level_errors(tmp_path):
 def test_cli_default_scenario_json(capsys):
     """The main job's scenario through the command line, as JSON (thresholds and the mixed
     solver skipped to keep the test short; the README's `deterrence analyze` runs them)."""
-    code = main(["analyze", "--json", "--no-thresholds", "--mixed", "none"])
+    code = main(["analyze", "default", "--json", "--no-thresholds", "--mixed", "none"])
     out = capsys.readouterr().out
     assert code == 0
     data = json.loads(out)

@@ -189,3 +189,36 @@ def test_not_found_and_already_full_are_reported() -> None:
 def test_bad_arguments_name_the_field(call, match) -> None:
     with pytest.raises(dt.DeterrenceError, match=match):
         call(_model(3, 2, 1.0, 1.0))
+
+
+@pytest.mark.parametrize("xtol", [1e-2, 1e-3, 1e-5])
+def test_printed_digits_match_the_bisection_tolerance(xtol) -> None:
+    """A value bracketed to width w <= xtol prints floor(-log10 w) decimals: 1e-3 gives 3
+    decimals, not 6 significant digits; the printed value still lies within one unit of
+    its last decimal of L* (closed form (3): L* = max(N b delta, b v_max) = max(3 * 0.5 *
+    0.25, 0.5) = 0.5 here; bracket [0, 1], so the width is at most xtol * 1)."""
+    t = dt.critical_penalty(_model(3, 4, 0.5, 1.0), xtol=xtol, bracket=(0.0, 1.0))
+    assert t.found and t.width is not None and t.width <= xtol
+    d = t.decimals
+    assert d == int(np.floor(-np.log10(t.width) + 1e-9)) and d >= round(-np.log10(xtol))
+    text = t.formatted()
+    assert len(text.split(".")[1]) == d and text in t.message and text in repr(t)
+    assert abs(float(text) - 0.5) <= 10.0**-d + 1e-12
+    # a root found by brentq to machine precision keeps six significant digits
+    eq = dt.equilibrium_penalty(_model(3, 4, 1.0, 1.0))
+    assert eq.width is None and "1.00000" not in eq.message and ": 1;" in eq.message
+
+
+def test_floor_as_designate_nobody_is_stated() -> None:
+    """critical_noise turns "most violent, floor 0" into a noisy rule in which the floor is
+    an outside option ("designate nobody", score 0, measured with the same noise); without
+    a floor somebody is always designated. The messages say which."""
+    model = _model(3, 4, 1.0, 1.0, penalty=3.0)
+    t = dt.critical_noise(model)
+    assert t.found and "'designate nobody' option of score 0" in t.message
+    assert _noisy_rule(model.rule, 1.0, "logit").floor == 0.0
+    free = dataclasses.replace(model, rule=dt.NoisyMostViolent(noise=1.0))
+    e = dt.equilibrium_noise(free)
+    assert e.found and "no floor: somebody is always designated" in e.message
+    c = dt.critical_penalty(model)
+    assert "floor 0 means nobody is designated" in c.message

@@ -557,6 +557,170 @@ def test_lemke_howson_duplicated_rows_and_columns_terminate():
     assert max(res.details["pivots"].values()) < 200
 
 
+# --------------------------------------------------------------- compiled kernels
+def _kernels_or_skip():
+    from deterrence.solvers import _vertex_kernels as vk
+
+    if vk.kernels() is None:
+        pytest.skip("numba (the fast extra) is not installed: only the numpy routes run")
+    return vk
+
+
+def _numpy_routes(call):
+    """``call()`` with the compiled kernels switched off (the numpy routes)."""
+    from deterrence.solvers import _vertex_kernels as vk
+
+    saved, vk.ENABLED = vk.ENABLED, False
+    try:
+        return call()
+    finally:
+        vk.ENABLED = saved
+
+
+def test_without_numba_the_numpy_routes_run(monkeypatch):
+    """numba is optional: when it cannot be imported, :func:`kernels` says so and every
+    solver takes its numpy route, with the same answers."""
+    import sys
+
+    from deterrence.solvers import _vertex_kernels as vk
+
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
+    monkeypatch.setattr(vk, "_COMPILED", None)
+    assert vk.kernels() is None
+    bos = _game([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    res = dt.vertex_enumeration(bos)
+    assert res.complete and len(res) == 3 and "pivot" not in res.details["routes"]
+    one = dt.lemke_howson(bos, initial_label=0)
+    assert one.converged and [s.tolist() for s in one[0].strategies] == [[1.0, 0.0]] * 2
+    assert len(dt.lemke_howson(bos)) == 2
+
+
+def _random_game(rng, m, n, kind):
+    if kind == "integer":
+        return rng.integers(0, 3, (2, m, n)).astype(float)
+    A, B = rng.random((m, n)), rng.random((m, n))
+    if kind == "dominated" and m > 1:  # row 0 strictly dominated by row 1
+        A[0] = A[1] - 0.25
+    return A, B
+
+
+@settings(max_examples=80 if THOROUGH else 30)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 9),
+    n=st.integers(1, 9),
+    kind=st.sampled_from(["uniform", "integer", "dominated"]),
+)
+def test_compiled_vertex_enumeration_agrees_with_numpy_routes(seed, m, n, kind):
+    """The compiled pivoting search (numba) and the numpy routes (Qhull with certificate,
+    lexicographic search) return the same equilibria, vertex counts, dominated strategies
+    and continua; unused actions get exactly zero in both."""
+    _kernels_or_skip()
+    A, B = _random_game(np.random.default_rng(seed), m, n, kind)
+    g = _game(A, B)
+    fast = dt.vertex_enumeration(g)
+    slow = _numpy_routes(lambda: dt.vertex_enumeration(g))
+    assert fast.complete and slow.complete
+    assert _same_set(_profiles(fast), _profiles(slow), atol=1e-9)
+    for key in ("degenerate", "dominated", "continua", "components", "nash_subsets"):
+        assert fast.details[key] == slow.details[key]
+    if "pivot" in fast.details["routes"] and None in slow.details["routes"]:
+        assert fast.details["n_vertices"] == slow.details["n_vertices"]
+        assert _profiles(fast).tolist() == _profiles(fast)[_order_of(fast)].tolist()
+    _check_equilibria(g, fast, tol=1e-9 if kind == "integer" else 1e-12)
+    for eq in fast:
+        for s in eq.strategies:
+            assert ((s == 0.0) | (s > 1e-12)).all()
+
+
+def _order_of(res):
+    from deterrence.solvers.two_player import _order
+
+    return _order(_profiles(res))
+
+
+def test_compiled_vertex_enumeration_status_codes():
+    """The kernel refuses what it cannot certify, and the caller then takes the numpy
+    routes: ties (straight away), a degenerate game without ties (a vertex with more
+    than ``m`` labels: the fresh slack check fails), more vertices than ``max_vertices``.
+    """
+    vk = _kernels_or_skip()
+
+    def ve(A, B, *args):  # read-only payoffs, as a game's (one compiled specialisation)
+        A, B = _game(A, B).payoffs
+        return vk.kernels().vertex_enumeration(A, B, *args)
+
+    tied = np.array([[1.0, 1.0], [0.0, 2.0]]), np.array([[2.0, 0.0], [1.0, 3.0]])
+    assert ve(*tied, 1e-9, 1e-7, 10**6)[0] == vk.TIES
+    A = np.array([[3.0, 1.0, 0.5], [0.0, 2.0, 4.0]])
+    B = np.array([[1.0, 2.5, 3.0], [3.0, 1.5, 1.0]])
+    assert ve(A, B, 1e-9, 1e-7, 10**6)[0] == vk.UNCERTIFIED
+    res = dt.vertex_enumeration(_game(A, B))
+    assert res.complete and res.details["degenerate"] and "pivot" not in res.details["routes"]
+    rng = np.random.default_rng(11)
+    A, B = rng.random((6, 6)), rng.random((6, 6))
+    out = ve(A, B, 1e-9, 1e-7, 5)
+    assert out[0] == vk.TOO_MANY and out[1] == 5
+    capped = dt.vertex_enumeration(_game(A, B), max_bases=5)  # the numpy fast route
+    assert capped.complete and "pivot" not in capped.details["routes"]
+    full = dt.vertex_enumeration(_game(A, B))
+    assert full.details["routes"] == ("pivot", None)
+    assert _same_set(_profiles(capped), _profiles(full), atol=1e-9)
+    status, nv, *_ = ve(A, B, 1e-9, 1e-7, 10**6)
+    assert status == vk.OK and nv == full.details["n_vertices"][0]
+
+
+@pytest.mark.parametrize("k", [12, 13])
+def test_compiled_vertex_enumeration_large(k):
+    """12 x 12 and a 13 x 12 game (the column player's polytope is enumerated when, after
+    dominance, it has fewer actions): the compiled search finds the numpy route's vertex
+    count and equilibria."""
+    _kernels_or_skip()
+    rng = np.random.default_rng(100)  # at k = 13 nothing is dominated
+    g = _game(rng.random((k, 12)), rng.random((k, 12)))
+    fast = dt.vertex_enumeration(g)
+    slow = _numpy_routes(lambda: dt.vertex_enumeration(g))
+    assert fast.complete and slow.complete
+    assert fast.details["n_vertices"] == slow.details["n_vertices"]
+    rows, cols = (k - len(fast.details["dominated"][0]), 12 - len(fast.details["dominated"][1]))
+    assert fast.details["routes"] == ((None, "pivot") if rows > cols else ("pivot", None))
+    assert k == 12 or fast.details["routes"] == (None, "pivot")
+    assert [r is None for r in fast.details["routes"]] == [
+        r is None for r in slow.details["routes"]
+    ]
+    assert _same_set(_profiles(fast), _profiles(slow), atol=1e-9)
+    _check_equilibria(g, fast, tol=1e-12)
+
+
+@settings(max_examples=40 if THOROUGH else 15)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    m=st.integers(1, 9),
+    n=st.integers(1, 9),
+    integer=st.booleans(),
+)
+def test_compiled_lemke_howson_agrees_with_numpy_path(seed, m, n, integer):
+    """For every starting label, the compiled path ends where the numpy path ends, after
+    as many pivots (on tie-ridden games both hand over to the lexicographic paths); from
+    every label at once, the compiled paths give the batched paths' result."""
+    _kernels_or_skip()
+    A, B = _random_game(np.random.default_rng(seed), m, n, "integer" if integer else "uniform")
+    g = _game(A, B)
+    for label in range(m + n):
+        fast = dt.lemke_howson(g, initial_label=label)
+        slow = _numpy_routes(lambda label=label: dt.lemke_howson(g, initial_label=label))
+        assert fast.converged and slow.converged
+        assert _same_set(_profiles(fast), _profiles(slow), atol=1e-9)
+        assert fast.details == slow.details and fast.nit == slow.nit
+        _check_equilibria(g, fast)
+    every = dt.lemke_howson(g)  # every label: compiled paths one by one, or batched
+    batched = _numpy_routes(lambda: dt.lemke_howson(g))
+    assert every.converged and batched.converged
+    assert np.abs(_profiles(every) - _profiles(batched)).max() <= 1e-9  # same order
+    assert every.details == batched.details and every.nit == batched.nit
+    assert every.message == batched.message
+
+
 # ------------------------------------------------------------------ input errors
 class _ThreePlayerOracle(Game):
     """A structured 3-player game whose dense table must never be requested."""

@@ -17,6 +17,17 @@ Which thresholds, and where (skipped for a model whose policy designates nobody)
    enough to produce one); not applicable to rules without a noise parameter;
 4. :func:`~deterrence.critical_revenue` — with a contest market, the largest revenue that
    keeps a full race.
+
+The main job (``main=True``, automatic for a scenario that states its units in killings
+and has a market: the calibrated ``mexico-2010`` presets). The policy is judged with the
+penalty the campaign solves for — the franchise a designated organization loses — and the
+report adds, in real units: killings a month at the status quo and under the announced
+rule (and with the preset's fixed fine, for comparison); the campaign round by round; the
+campaign with a target drawn at random; attribution noise; the demand reduction that would
+do as much; the 10th-90th percentile bands of a Latin hypercube over the preset's ranges;
+the assumptions and sources (:mod:`deterrence.analysis._comparisons`). Its only threshold
+is the critical noise (the other searches take minutes on a 7 x 161 game; call
+:func:`~deterrence.critical_penalty` and friends directly).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from .._validation import check_choice, check_int
 from ..errors import DeterrenceError, UnsupportedGameError
 from ..model.rules import NoTargeting
 from ..model.targeting import TargetingModel
+from ._comparisons import DEFAULT_NOISE_KILLINGS, MainJob
 from .race import MIXED, RaceReport, framing_gains, race_to_the_bottom
 from .thresholds import (
     Threshold,
@@ -76,6 +88,13 @@ class AnalysisReport:
         The scenario name or file the model came from (``None`` for a model passed in).
     parameters
         The options :func:`analyze` was called with.
+    main
+        The main job's sections in real units (:class:`MainJob`), or ``None``. With it,
+        ``race`` is the race under the campaign's franchise penalty and ``model`` carries
+        that penalty.
+    scenario
+        The loaded :class:`~deterrence.Scenario` (units, sources, ranges) of a named or file
+        scenario, else ``None``.
 
     Examples
     --------
@@ -99,6 +118,8 @@ class AnalysisReport:
     framing_gains: Any = None
     source: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    main: MainJob | None = None
+    scenario: Any = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", tuple(self.thresholds))
@@ -110,6 +131,21 @@ class AnalysisReport:
         """The race-to-the-bottom verdict (``"full"``, ``"partial"``, ``"none"``,
         ``"escalation"``)."""
         return self.race.verdict
+
+    @property
+    def grade(self) -> str:
+        """The graded verdict (:data:`~deterrence.analysis.race.GRADES`)."""
+        return self.race.grade
+
+    @property
+    def status_quo_killings_per_month(self) -> float | None:
+        """Killings a month at the status quo (``None`` without a killings scale)."""
+        return None if self.main is None else self.main.status_quo_killings_per_month
+
+    @property
+    def policy_killings_per_month(self) -> float | None:
+        """Killings a month under the announced rule (``None`` without a killings scale)."""
+        return None if self.main is None else self.main.policy_killings_per_month
 
     @property
     def title(self) -> str:
@@ -141,7 +177,11 @@ class AnalysisReport:
         out["framing_gains"] = (
             None if self.framing_gains is None else self.framing_gains.to_dict(orient="records")
         )
-        return jsonable(out)
+        if self.main is not None:
+            from ._outputs import main_dict
+
+            out.update(main_dict(self))
+        return _clean(jsonable(out))
 
     def to_dataframe(self) -> Any:
         """One row per organization: the race's table (levels, designation, penalty, payoffs)
@@ -175,6 +215,15 @@ class AnalysisReport:
 
     def summary(self) -> str:
         """The readable report, exactly what ``deterrence analyze`` prints."""
+        if self.main is not None:
+            from ._outputs import main_summary
+
+            return main_summary(self)
+        return self.base_summary()
+
+    def base_summary(self) -> str:
+        """The race, its critical values and the false flags (the report without the main
+        job's sections)."""
         lines = [self.race.summary(self.context)]
         if self.thresholds:
             lines.append("")
@@ -210,6 +259,14 @@ class AnalysisReport:
             f"{r.policy_violence:.4g}, {len(self.thresholds)} thresholds)"
         )
 
+    def write(self, out: str | os.PathLike[str]) -> dict[str, str]:
+        """Write the tables (CSV and Parquet), figures (PNG) and one self-contained HTML
+        report to the folder ``out`` (each file written atomically); returns name -> path.
+        What ``deterrence analyze --out DIR`` does."""
+        from ._outputs import write_outputs
+
+        return write_outputs(self, out)
+
     def _repr_html_(self) -> str:
         r = self.race
         title = f"<h4>{escape(self.title)}</h4>" if self.title else ""
@@ -236,8 +293,16 @@ def analyze(
     mixed: str = "auto",
     max_iter: int = 100_000,
     executor: Any = None,
+    main: bool | None = None,
+    samples: int = 32,
+    runs: int = 100,
+    rounds: int = 24,
+    noise: Any = None,
+    rng: Any = 20100101,
+    progress: bool = False,
 ) -> AnalysisReport:
-    """The full report on a scenario: race-to-the-bottom verdict, critical values, false flags.
+    """The full report on a scenario: race-to-the-bottom verdict, critical values, false flags
+    and, on a calibrated scenario, the main job in real units (module docstring).
 
     Parameters
     ----------
@@ -253,8 +318,26 @@ def analyze(
     max_iter
         Largest number of revision steps of every run of the dynamics.
     executor
-        Runs the threshold scans' independent races (:mod:`deterrence._executor`: ``None``,
-        any ``concurrent.futures.Executor``, a map-like callable); same numbers either way.
+        Runs the threshold scans' independent races and the uncertainty sample
+        (:mod:`deterrence._executor`: ``None``, any ``concurrent.futures.Executor``, a
+        map-like callable); same numbers either way.
+    main
+        Run the main job (franchise penalty, campaign, random target, noise, demand
+        reduction, bands). ``None``: when the scenario states a killings scale in
+        ``[units]`` and has a market (the ``mexico-2010`` presets).
+    samples
+        Points of the Latin hypercube over the scenario's ``[ranges]`` (0 disables the
+        bands).
+    runs, rounds
+        Monte Carlo runs and rounds (months) of the simulated campaigns.
+    noise
+        Attribution noise levels of the noise table, in killings a month (default
+        ``(10, 50, 200, 800)``).
+    rng
+        Seed of the main job (campaign runs, random targets, the sample); fixed by default,
+        so the report is reproducible.
+    progress
+        Show progress bars (``tqdm``, on stderr) on the long parts.
 
     Returns
     -------
@@ -274,16 +357,47 @@ def analyze(
     check_choice("mixed", mixed, MIXED)
     max_iter = check_int("max_iter", max_iter, low=1)
     check_executor(executor)
+    if main is not None and not isinstance(main, bool):
+        raise DeterrenceError(f"main={main!r} is not valid; expected True, False or None")
+    samples = check_int("samples", samples, low=0)
+    runs = check_int("runs", runs, low=1)
+    rounds = check_int("rounds", rounds, low=1)
+    if not isinstance(progress, bool):
+        raise DeterrenceError(f"progress={progress!r} is not valid; expected True or False")
+    noise_k = _check_noise(noise)
     source: str | None = None
+    scenario: Any = None
     if isinstance(model, str | os.PathLike):
         from ..scenario import load_scenario
 
         source = os.fspath(model)
-        model = load_scenario(model)
+        scenario = load_scenario(model, with_metadata=True)
+        model = scenario.model
     elif not isinstance(model, TargetingModel):
         raise DeterrenceError(
             f"model={type(model).__name__} is not valid; expected a dt.TargetingModel, a "
             "scenario file or the name of a shipped scenario"
+        )
+    able = _main_able(model, scenario)
+    if main is None:
+        main = able is None
+    elif main and able is not None:
+        raise DeterrenceError(f"main=True is not valid for this scenario: {able}")
+    if main:
+        return _analyze_main(
+            model,
+            scenario,
+            source,
+            thresholds=thresholds,
+            mixed=mixed,
+            max_iter=max_iter,
+            executor=executor,
+            samples=samples,
+            runs=runs,
+            rounds=rounds,
+            noise=noise_k,
+            rng=rng,
+            progress=progress,
         )
     race = race_to_the_bottom(model, max_iter=max_iter, mixed=mixed)
     found: tuple[Threshold, ...] = ()
@@ -297,7 +411,111 @@ def analyze(
         framing_gains=gains,
         source=source,
         parameters={"thresholds": thresholds, "mixed": mixed, "max_iter": max_iter},
+        scenario=scenario,
     )
+
+
+def _check_noise(noise: Any) -> tuple[float, ...]:
+    if noise is None:
+        return DEFAULT_NOISE_KILLINGS
+    try:
+        vals = tuple(float(x) for x in noise)
+    except (TypeError, ValueError):
+        raise DeterrenceError(
+            f"noise={noise!r} is not valid; expected a sequence of noise levels in killings a "
+            "month (> 0)"
+        ) from None
+    if not vals or not all(math.isfinite(v) and v > 0 for v in vals):
+        raise DeterrenceError(
+            f"noise={noise!r} is not valid; expected a non-empty sequence of noise levels in "
+            "killings a month (> 0)"
+        )
+    return vals
+
+
+def _main_able(model: TargetingModel, scenario: Any) -> str | None:
+    """``None`` when the main job can run, else why not."""
+    if scenario is None:
+        return "a model passed in has no units; pass the scenario's name or file"
+    units = scenario.units
+    if units is None or units.killings_per_unit is None:
+        return "the scenario states no killings scale ([units] killings_per_unit)"
+    if model.market is None:
+        return "the scenario has no market (the franchise and the demand reduction need one)"
+    if isinstance(model.rule, NoTargeting):
+        return "the scenario's policy designates nobody"
+    return None
+
+
+def _analyze_main(
+    model: TargetingModel,
+    scenario: Any,
+    source: str | None,
+    *,
+    thresholds: bool,
+    mixed: str,
+    max_iter: int,
+    executor: Any,
+    samples: int,
+    runs: int,
+    rounds: int,
+    noise: tuple[float, ...],
+    rng: Any,
+    progress: bool,
+) -> AnalysisReport:
+    """The main job: every section of :mod:`~deterrence.analysis._comparisons`."""
+    from ._comparisons import main_job
+
+    fixed = race_to_the_bottom(model, max_iter=max_iter, mixed="none", equilibria=False)
+    job, frace, fmodel = main_job(
+        model,
+        scenario,
+        fixed,
+        samples=samples,
+        runs=runs,
+        rounds=rounds,
+        noise_killings=noise,
+        rng=rng,
+        progress=progress,
+        executor=executor,
+        max_iter=max_iter,
+    )
+    found: tuple[Threshold, ...] = ()
+    if thresholds and job.critical_noise is not None:
+        t = job.critical_noise
+        found = (dataclasses.replace(t, message=f"{t.message} (at the franchise penalties)"),)
+    gains = framing_gains(fmodel, max_iter=max_iter) if fmodel.framing is not None else None
+    return AnalysisReport(
+        model=fmodel,
+        race=frace,
+        thresholds=found,
+        framing_gains=gains,
+        source=source,
+        parameters={
+            "thresholds": thresholds,
+            "mixed": mixed,
+            "max_iter": max_iter,
+            "main": True,
+            "samples": samples,
+            "runs": runs,
+            "rounds": rounds,
+            "noise": list(noise),
+            "rng": rng if isinstance(rng, int | None) else repr(rng),
+        },
+        main=job,
+        scenario=scenario,
+    )
+
+
+def _clean(v: Any) -> Any:
+    """NaN and infinities -> None, recursively (strict JSON)."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, list):
+        return [_clean(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _clean(x) for k, x in v.items()}
+    return v
 
 
 def _thresholds(

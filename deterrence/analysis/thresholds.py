@@ -87,12 +87,25 @@ class Threshold:
     nit: int = 0
     message: str = ""
     applicable: bool = True
+    width: float | None = None
+
+    @property
+    def decimals(self) -> int | None:
+        """Decimal places the value is known to: ``floor(-log10(width))`` for a bisected
+        value whose verified bracket has width ``width`` (3 for a bracket 1e-3 wide); None
+        when no width is recorded (a root found to machine precision, or no value)."""
+        return _decimals(self.width)
+
+    def formatted(self) -> str:
+        """The value with as many digits as its bracket supports ("not found" if None)."""
+        return "not found" if self.value is None else _format_value(self.value, self.width)
 
     def describe(self) -> str:
         """One line for reports."""
         return self.message
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict for JSON reports (tuples as lists; ``applicable`` omitted)."""
         return {
             "parameter": self.parameter,
             "value": self.value,
@@ -103,11 +116,41 @@ class Threshold:
             "monotone": self.monotone,
             "nit": self.nit,
             "message": self.message,
+            "width": self.width,
         }
 
     def __repr__(self) -> str:
-        v = "not found" if self.value is None else f"{self.value:.6g}"
-        return f"Threshold({self.parameter}: {self.kind} {v}, monotone={self.monotone})"
+        return (
+            f"Threshold({self.parameter}: {self.kind} {self.formatted()}, monotone={self.monotone})"
+        )
+
+
+def _decimals(width: float | None) -> int | None:
+    if width is None or not math.isfinite(width) or width <= 0:
+        return None
+    return max(0, math.floor(-math.log10(width) + 1e-9))
+
+
+def _format_value(value: float, width: float | None) -> str:
+    """``value`` to the decimals its bracket width supports (6 significant digits when no
+    width is known)."""
+    d = _decimals(width)
+    return f"{value:.6g}" if d is None else f"{value:.{d}f}"
+
+
+def _floor_text(rule: Rule) -> str:
+    """What the rule's floor means in a threshold's search, for its message: for a noisy
+    rule an outside option "designate nobody" of score ``floor``, measured with the same
+    noise; for an exact rule, nobody designated while every score is at most ``floor``."""
+    floor = getattr(rule, "floor", None)
+    if floor is None:
+        return "; no floor: somebody is always designated"
+    if isinstance(rule, NoisyMostViolent):
+        return (
+            f"; the rule's floor {floor:g} enters as a 'designate nobody' option of score "
+            f"{floor:g}, measured with the same noise"
+        )
+    return f"; the rule's floor {floor:g} means nobody is designated while all scores are <= it"
 
 
 def _verdict_search(
@@ -205,6 +248,7 @@ def _verdict_search(
             x_not = mid
     value = x_full
     br = (min(x_full, x_not), max(x_full, x_not))
+    width = br[1] - br[0]
     word = "smallest" if kind == "smallest" else "largest"
     note = "" if monotone else " (the verdict switches more than once in the range: first switch)"
     return Threshold(
@@ -216,7 +260,9 @@ def _verdict_search(
         scan=tuple(scan),
         monotone=monotone,
         nit=nit,
-        message=f"{word} {parameter} with a full race: {value:.4g}{note}",
+        width=float(width),
+        message=f"{word} {parameter} with a full race: {_format_value(value, width)} "
+        f"(bracket [{br[0]:.6g}, {br[1]:.6g}]){note}",
     )
 
 
@@ -316,7 +362,9 @@ def critical_penalty(
     if t.value is not None and t.found:
         pen = ", ".join(f"{x:.3g}" for x in t.value * base)
         return dataclasses.replace(
-            t, message=t.message + f" (x the scenario's penalties; penalties {pen})"
+            t,
+            message=t.message
+            + f" (x the scenario's penalties; penalties {pen}){_floor_text(model.rule)}",
         )
     return t
 
@@ -407,7 +455,7 @@ def critical_noise(
     def make(m: TargetingModel, x: float) -> TargetingModel:
         return dataclasses.replace(m, rule=_noisy_rule(m.rule, x, kind))
 
-    return _verdict_search(
+    t = _verdict_search(
         model,
         make,
         np.geomspace(lo, hi, n_scan),
@@ -417,6 +465,9 @@ def critical_noise(
         log=True,
         race_options=race_options,
         executor=executor,
+    )
+    return dataclasses.replace(
+        t, message=t.message + _floor_text(_noisy_rule(model.rule, 1.0, kind))
     )
 
 
@@ -584,7 +635,7 @@ def equilibrium_penalty(
     if bracket is None:
         ratio = float(np.max(model.violence_gain() / base))
         bracket = (0.0, 2.0 * max(ratio, 1e-9) + 1.0)
-    return _equilibrium_root(
+    t = _equilibrium_root(
         model,
         lambda x: dataclasses.replace(model, penalty=x * base),
         prof,
@@ -592,6 +643,7 @@ def equilibrium_penalty(
         "penalty scale",
         "smallest",
     )
+    return dataclasses.replace(t, message=t.message + _floor_text(model.rule))
 
 
 def equilibrium_noise(
@@ -621,11 +673,14 @@ def equilibrium_noise(
     if bracket is None:
         sc = _score_scale(model)
         bracket = (1e-4 * sc, 100.0 * sc)
-    return _equilibrium_root(
+    t = _equilibrium_root(
         model,
         lambda x: dataclasses.replace(model, rule=_noisy_rule(model.rule, x, kind)),
         prof,
         bracket,
         f"{kind} noise",
         "smallest",
+    )
+    return dataclasses.replace(
+        t, message=t.message + _floor_text(_noisy_rule(model.rule, 1.0, kind))
     )

@@ -15,13 +15,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import analyze, campaign, games, solve, sweep, tipping
+from . import analyze, bench, campaign, games, solve, sweep, tipping
 from ._common import HelpFormatter, examples, run_handler
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The subcommands, in the order ``deterrence --help`` lists them.
-COMMANDS = (solve, games, analyze, tipping, campaign, sweep)
+COMMANDS = (solve, games, analyze, tipping, campaign, sweep, bench)
 
 EXAMPLES = (
     "deterrence games",
@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ...
     0
     """
+    if argv is None:  # the ``deterrence`` script: alone, it runs the main job
+        argv = sys.argv[1:] or ["analyze"]
     args = build_parser().parse_args(argv)
     return run_handler(args.command, args.handler, args)
 

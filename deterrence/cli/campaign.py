@@ -17,6 +17,7 @@ __all__ = ["register", "run"]
 EXAMPLES = (
     "deterrence campaign --rounds 5 --runs 10",
     "deterrence campaign default --designated-state --policy dynamics --rounds 4 --json",
+    "deterrence campaign symmetric --vacuum-values --rounds 5 --runs 10",
 )
 
 
@@ -37,7 +38,11 @@ def run(args: argparse.Namespace) -> int:
             f"--policy={args.policy!r} is not valid; expected 'equilibrium' or 'dynamics'"
         )
     camp = Campaign(
-        model, destroy=destroy, discount=discount, designated_state=bool(args.designated_state)
+        model,
+        destroy=destroy,
+        discount=discount,
+        designated_state=bool(args.designated_state),
+        vacuum_values=bool(args.vacuum_values),
     )
     sol = solve_campaign(camp)
     out = run_campaign(
@@ -123,6 +128,11 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "--designated-state",
         action="store_true",
         help="a designated group stays under pressure until destroyed",
+    )
+    p.add_argument(
+        "--vacuum-values",
+        action="store_true",
+        help="survivors count their net rent from the successor contest in their values",
     )
     p.add_argument(
         "--policy",

@@ -1,5 +1,6 @@
 """Games: the oracle interface (the seam, :class:`Game`), dense games, Gambit files, the catalog."""
 
+from . import nfg
 from .base import (
     Game,
     PayoffJacobian,
@@ -22,6 +23,7 @@ __all__ = [
     "best_response",
     "best_responses",
     "is_equilibrium",
+    "nfg",
     "player_regrets",
     "pure_to_mixed",
     "regret",

@@ -407,6 +407,22 @@ class Game(abc.ABC):
         """
         return PayoffJacobian(self, scale)
 
+    # ------------------------------------------------------------------ pure enumeration
+    def monotone_form(self) -> Any | None:
+        """Opt-in hook of the structured pure enumeration (``dt.solve(game, "pure")``).
+
+        Return None (the default: the pure enumeration builds the table), raise
+        :class:`~deterrence.errors.UnsupportedGameError` naming why this instance has no
+        form, or return a :class:`~deterrence.solvers.pure.MonotoneForm`: a partition of
+        the players into groups and, for each player, its payoff split into a part
+        non-increasing and a part non-decreasing in the action index of every player
+        outside its group, with exact payoffs at pure profiles. ``method="pure"`` then
+        enumerates every pure equilibrium by branch and prune on those bounds, without the
+        table (exact and complete: see :mod:`deterrence.solvers._pure_structured`). The
+        targeting game overrides it.
+        """
+        return None
+
     # ------------------------------------------------------------------ tables
     def dense_payoffs(self) -> NDArray[np.float64] | None:
         """The payoff array ``(n_players, *shape)`` if the game already holds one, else None.

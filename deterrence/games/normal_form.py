@@ -291,14 +291,17 @@ class NormalFormGame(Game):
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Number of actions of each player: the payoff array's shape after the player axis."""
         return tuple(self._payoffs.shape[1:])
 
     @property
     def player_names(self) -> tuple[str, ...]:
+        """Player labels given to the constructor (default ``"1"``, ``"2"``, ...)."""
         return self._player_names
 
     @property
     def action_names(self) -> tuple[tuple[str, ...], ...]:
+        """Action labels of each player given to the constructor (default ``"1"``, ``"2"``, ...)."""
         return self._action_names
 
     def __getitem__(self, pure_profile: Sequence[int]) -> NDArray[np.float64]:
@@ -326,6 +329,8 @@ class NormalFormGame(Game):
         return [_contract_others(self._payoffs[i], profile, i) for i in range(self.n_players)]
 
     def pair_payoffs(self, profile: Sequence[ArrayLike], i: int, j: int) -> NDArray[np.float64]:
+        """Player ``i``'s payoff for each action pair of ``i`` and ``j``, contracting the
+        other players' axes of the table (no oracle calls)."""
         i, j = self._check_pair(i, j)
         p = as_mixed_profile(self, profile)
         t = self._payoffs[i]
@@ -365,11 +370,15 @@ class NormalFormGame(Game):
         return out
 
     def symmetric_payoffs(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Player 0's payoff of each action when every other player plays ``q``, contracted
+        from the table."""
         self._shared_size()
         q = np.asarray(q, dtype=float)
         return _contract_others(self._payoffs[0], (q,) * self.n_players, 0)
 
     def symmetric_pair_payoffs(self, q: ArrayLike) -> NDArray[np.float64]:
+        """Player 0's payoff table over its action and player 1's, with players ``2..N-1``
+        contracted with ``q`` (zeros for a one-player game)."""
         n = self._shared_size()
         if self.n_players < 2:
             return np.zeros((n, n))

@@ -110,6 +110,13 @@ class BaseStochasticGame(abc.ABC):
             for i in range(self.n_players)
         ]
 
+    def _solve_structured(self, **options: Any) -> Any:
+        """A fast path for :func:`~deterrence.solve_stochastic`: a
+        :class:`~deterrence.StochasticResult` computed by a solver that knows this game's
+        structure, or None (the default) to use the generic methods. ``options`` are
+        ``solve_stochastic``'s keywords (``method``, ``tol``, ``max_iter``, ...)."""
+        return None
+
     def continuation_game(self, s: int, values: NDArray[np.float64]) -> Game:
         """The stage game of ``s`` whose payoffs include the discounted continuation:
         its ``_deviation_payoffs`` are :meth:`deviation_values` at ``values``."""
@@ -355,17 +362,22 @@ class StochasticGame(BaseStochasticGame):
 
     # --------------------------------------------------------------- protocol
     def stage(self, s: int) -> NormalFormGame:
+        """The dense stage game of state ``s``: a :class:`NormalFormGame` of ``payoffs[s]``."""
         return self._stages[s]
 
     def shape(self, s: int) -> tuple[int, ...]:
+        """Numbers of actions of each player in state ``s``, read off ``payoffs[s]``."""
         return tuple(self._payoffs[s].shape[1:])
 
     def successors(self, s: int) -> tuple[int, ...]:
+        """States with a positive entry in some row of ``transitions[s]``, in increasing order."""
         return self._succ[s]
 
     def deviation_transitions(
         self, s: int, profile: Sequence[NDArray[np.float64]]
     ) -> list[NDArray[np.float64]]:
+        """Next-state distribution after each pure action of each player, contracting the
+        others' axes of ``transitions[s]`` with their mixed strategies."""
         tf = self._trans_first[s]
         n = self.n_players
         out = []
@@ -385,14 +397,19 @@ class StochasticGame(BaseStochasticGame):
         return self._payoffs[s] + np.moveaxis(cont, -1, 0)
 
     def continuation_game(self, s: int, values: NDArray[np.float64]) -> NormalFormGame:
+        """The continuation game of ``s`` as a dense :class:`NormalFormGame` of
+        :meth:`continuation_table`."""
         return NormalFormGame(self.continuation_table(s, np.asarray(values, dtype=float)))
 
     def deviation_values(
         self, s: int, profile: Sequence[NDArray[np.float64]], values: NDArray[np.float64]
     ) -> list[NDArray[np.float64]]:
+        """Stage payoff plus discounted continuation of each pure action of each player, read
+        off the dense continuation game."""
         return self.continuation_game(s, values)._deviation_payoffs(tuple(profile))
 
     def payoff_range(self) -> float:
+        """The range of all stage payoffs over every state (1.0 if they are all equal)."""
         lo = min(float(p.min()) for p in self._payoffs)
         hi = max(float(p.max()) for p in self._payoffs)
         r = hi - lo

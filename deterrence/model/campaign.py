@@ -60,6 +60,26 @@ the floor), ``rounds`` (the campaign ends after that many rounds) and ``min_surv
 (it ends when that few organizations remain; default 1: a monopolist is never designated,
 it has no rival to be more violent than).
 
+Vacuum in the values (``vacuum_values=True``). When a survivor is destroyed, the
+contestants for its territory expect their net rent from the successor contest next round
+(a Tullock contest nets each of ``m`` contestants ``R / m**2``:
+:func:`~deterrence.model.networks.tullock_net_rent`); that expectation, discounted once,
+is added to the stage payoff of the round in which the destruction can happen, so every
+solver and the certificate see it (closed form: :func:`tournament_values` with
+``vacuum_rent``).
+
+Rules designating several organizations per round (``TopK(k > 1)``) are refused: their
+transitions need the joint law of the designated *set* given a deviator's level (each
+designated group destroyed with its own probability), which the structured oracle does not
+give (it gives the marginals ``P(j designated | i plays a)``).
+
+Solving. ``dt.solve_stochastic(campaign)`` (``method="auto"``) hands a campaign to
+:func:`~deterrence.solve_campaign` (``Campaign._solve_structured``; an explicit
+``method="backward"`` or ``"homotopy"`` runs the generic solver, and so does a cyclic
+state graph), which solves the survivor lattice
+backwards with pure, symmetric-mixed and agent-form tracers per state (see
+:mod:`deterrence.analysis.campaign`).
+
 Closed forms (derived in the docstrings of :func:`two_org_campaign`,
 :func:`tournament_values`, :func:`stop_rule_gain` and
 :func:`~deterrence.model.networks.tullock_vacuum`; tested against the solver).
@@ -77,11 +97,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_choice, check_int, check_probability, check_real
-from ..errors import DeterrenceError, GameTooLargeError, UnsupportedGameError
+from ..errors import DeterrenceError, UnsupportedGameError
 from ..games.base import Game
 from ..games.stochastic import BaseStochasticGame
+from ._designation_law import designation_distribution
 from .market import Market
-from .networks import Entry, SupplyNetwork, Territory, tullock_vacuum
+from .networks import Entry, SupplyNetwork, Territory, tullock_net_rent, tullock_vacuum
 from .rules import NoTargeting, Rule
 from .targeting import TargetingModel
 
@@ -95,9 +116,6 @@ __all__ = [
 
 PENALTIES = ("franchise", "fixed")
 ORIGINAL, SPLINTER, GONE = 0, 1, 2
-#: Largest number of pure profiles of the brute-force designation distribution (used only
-#: when the structured oracle has no ``_designation_matrix``).
-_BRUTE_LIMIT = 200_000
 
 
 # ----------------------------------------------------------------------------- options
@@ -156,8 +174,19 @@ class CampaignStage(Game):
     """The stage game of one campaign state over all players: the survivors' targeting
     game, and one ``"gone"`` action with payoff 0 for every absent player."""
 
-    def __init__(self, sub: Any, active: tuple[int, ...], n_players: int, label: str) -> None:
+    def __init__(
+        self,
+        sub: Any,
+        active: tuple[int, ...],
+        n_players: int,
+        label: str,
+        bonus: tuple[bool, NDArray] | None = None,
+    ) -> None:
         self.sub = sub
+        #: the discounted vacuum rents (``vacuum_values=True``): ``(True, B)`` with
+        #: ``B[k, i]`` what player ``i`` gets when the ``k``-th survivor is designated, or
+        #: ``(False, b)``, ``b[i]`` action-free (a flag state); None without
+        self.bonus = bonus
         self.active = active
         self._n = n_players
         self._label = label
@@ -179,10 +208,20 @@ class CampaignStage(Game):
         return tuple(np.asarray(profile[i], dtype=float) for i in self.active)
 
     def _deviation_payoffs(self, profile: tuple[NDArray, ...]) -> list[NDArray]:
-        dev = self.sub._deviation_payoffs(self.sub_profile(profile))
+        sub_prof = self.sub_profile(profile)
+        dev = self.sub._deviation_payoffs(sub_prof)
         out = [np.zeros(1) for _ in range(self._n)]
         for k, i in enumerate(self.active):
             out[i] = np.asarray(dev[k], dtype=float)
+        if self.bonus is not None:
+            dependent, B = self.bonus
+            if dependent:
+                D = designation_distribution(self.sub, sub_prof)
+                for k, i in enumerate(self.active):
+                    out[i] = out[i] + D[k] @ B[:, i]
+            else:
+                for i in self.active:
+                    out[i] = out[i] + B[i]
         return out
 
     def to_normal_form(self, *, max_profiles: int = 4_000_000) -> Any:
@@ -196,57 +235,17 @@ class CampaignStage(Game):
         full = sub.reshape((m, *self._shape))
         for k, i in enumerate(self.active):
             out[i] = full[k]
+        if self.bonus is not None:
+            dependent, B = self.bonus
+            if dependent:
+                idx = np.array(list(np.ndindex(*self.sub.shape)), dtype=np.intp)
+                des = self.sub.pure_components(idx)["designation"]
+                for i in self.active:
+                    out[i] += (des @ B[:, i]).reshape(self._shape)
+            else:
+                for i in self.active:
+                    out[i] += B[i]
         return NormalFormGame(out)
-
-
-def _brute_designation(game: Any, profile: Sequence[NDArray]) -> list[NDArray]:
-    """P(j designated | i plays a, others mix) by enumerating pure profiles (small games)."""
-    shape = game.shape
-    n_prof = int(np.prod(shape))
-    if n_prof > _BRUTE_LIMIT:
-        raise GameTooLargeError(
-            f"the designation distribution of a {shape} game needs the structured oracle's "
-            f"designation_matrix; brute force is limited to {_BRUTE_LIMIT} profiles"
-        )
-    idx = np.array(list(np.ndindex(*shape)), dtype=np.intp).reshape(-1, len(shape))
-    des = game.pure_components(idx)["designation"]
-    out = []
-    for i in range(len(shape)):
-        w = np.ones(n_prof)
-        for k in range(len(shape)):
-            if k != i:
-                w = w * np.asarray(profile[k], dtype=float)[idx[:, k]]
-        M = np.zeros((shape[i], n_prof))
-        M[idx[:, i], np.arange(n_prof)] = w
-        out.append(M @ des)
-    return out
-
-
-def _pure_designation(game: Any, actions: Sequence[int]) -> list[NDArray]:
-    """The designation distribution at a pure profile: one exact pure evaluation per
-    deviation (``sum(shape)`` profiles)."""
-    shape = game.shape
-    rows, slices, start = [], [], 0
-    for i, k in enumerate(shape):
-        block = np.tile(np.asarray(actions, dtype=np.intp), (k, 1))
-        block[:, i] = np.arange(k)
-        rows.append(block)
-        slices.append(slice(start, start + k))
-        start += k
-    des = game.pure_components(np.concatenate(rows))["designation"]
-    return [np.asarray(des[sl], dtype=float) for sl in slices]
-
-
-def designation_distribution(game: Any, profile: Sequence[NDArray]) -> list[NDArray]:
-    """``out[i][a, j]`` = P(``j`` designated | ``i`` plays ``a``, the others mix): the
-    structured oracle's ``_designation_matrix`` when the game has it, brute force else."""
-    probs = [np.asarray(q, dtype=float) for q in profile]
-    if all(np.count_nonzero(q) == 1 for q in probs):
-        return _pure_designation(game, [int(np.flatnonzero(q)[0]) for q in probs])
-    fn = getattr(game, "_designation_matrix", None)
-    if fn is not None:
-        return [np.asarray(x, dtype=float) for x in fn(tuple(profile))]
-    return _brute_designation(game, profile)
 
 
 # ----------------------------------------------------------------------------- campaign
@@ -260,7 +259,7 @@ class Campaign(BaseStochasticGame):
         The :class:`~deterrence.TargetingModel`: organizations, announced rule, market.
         Rules that designate at most one organization per round (most violent, noisy
         most violent, priority list, proportional enforcement) are supported;
-        ``TopK(k > 1)`` is refused.
+        ``TopK(k > 1)`` is refused (see the module docstring).
     destroy
         ``destroy_j`` in ``[0, 1]`` (scalar or one per organization): probability per
         round that a designated organization of average size is destroyed.
@@ -284,10 +283,19 @@ class Campaign(BaseStochasticGame):
         Count the successor contest over a destroyed group's territory in the simulated
         violence (:func:`~deterrence.model.networks.tullock_vacuum`). Without a territory
         graph every survivor contests, for a rent equal to the destroyed group's nominal
-        revenue, at ``vacuum_cost`` per unit of violence. The contest's rent is dissipated:
-        its net value to the contestants is left out of the continuation values.
+        revenue, at ``vacuum_cost`` per unit of violence. By default the contest's net
+        value to the contestants is left out of the continuation values.
     vacuum_cost
         Marginal cost of violence in the successor contest without a territory graph.
+    vacuum_values
+        Count the successor contest in the values: when a survivor is destroyed, each of
+        the ``m`` contestants for its territory (the neighbours on the territory graph, else
+        every other survivor) expects its net rent ``R / m**2`` in the next round
+        (:func:`~deterrence.model.networks.tullock_net_rent`; ``R`` the territory's rent,
+        else the destroyed group's nominal revenue). The expected rent, discounted once,
+        is added to the stage payoff of the round in which the destruction can happen
+        (``d_i sum_k P(k designated | a) p_k R_k / m_k**2``), so every solver and the
+        certificate see it.
 
     Examples
     --------
@@ -319,6 +327,7 @@ class Campaign(BaseStochasticGame):
     entry: Entry | None = None
     vacuum: bool = True
     vacuum_cost: float = 1.0
+    vacuum_values: bool = False
 
     def __init__(self, model: TargetingModel, **kwargs: Any) -> None:
         # model is positional (dt.Campaign(model, ...)); every option is keyword-only
@@ -349,8 +358,11 @@ class Campaign(BaseStochasticGame):
         if getattr(m.rule, "k", 1) > 1:
             raise UnsupportedGameError(
                 f"model.rule={m.rule.describe()!r} designates {m.rule.k} organizations per "
-                "round; the campaign supports rules designating at most one (most violent, "
-                "noisy most violent, priority, proportional)"
+                "round; the campaign supports rules designating at most one per round (most "
+                "violent, noisy most violent, priority, proportional): several designations "
+                "need the joint law of the designated *set* given a deviator's level, which "
+                "the structured oracle does not give yet (use dt.TopK(k=1), or a campaign "
+                "whose rounds designate one group each)"
             )
         object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
         object.__setattr__(
@@ -380,7 +392,7 @@ class Campaign(BaseStochasticGame):
                 "rounds=..., min_survivors=...)"
             )
         check_choice("penalty", self.penalty, PENALTIES)
-        for name in ("designated_state", "vacuum"):
+        for name in ("designated_state", "vacuum", "vacuum_values"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise DeterrenceError(
                     f"{name}={getattr(self, name)!r} is not valid; expected True or False"
@@ -616,10 +628,13 @@ class Campaign(BaseStochasticGame):
         if s not in cache:
             st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
             sub = self._submodel(st).game()
-            cache[s] = CampaignStage(sub, self._active(st), self.n_players, self.state_names[s])
+            cache[s] = CampaignStage(
+                sub, self._active(st), self.n_players, self.state_names[s], self._bonus(s)
+            )
         return cache[s]
 
     def shape(self, s: int) -> tuple[int, ...]:
+        """Numbers of actions in state ``s``: a survivor's violence levels, 1 (``"gone"``) else."""
         return self.stage(s).shape
 
     def _outcomes(self, s: int) -> tuple[NDArray, NDArray, bool]:
@@ -674,7 +689,58 @@ class Campaign(BaseStochasticGame):
         cache[s] = out
         return out
 
+    def _contest(self, destroyed: int, survivors: Sequence[int]) -> tuple[list[int], float, float]:
+        """The successor contest over ``destroyed``'s territory: (contestants among
+        ``survivors``, rent, marginal cost of violence)."""
+        names = self.model.names
+        lin_d = self._lineage(destroyed)
+        if self.territory is not None:
+            who = self.territory.contestants(
+                names[lin_d], [names[self._lineage(i)] for i in survivors]
+            )
+            idx = [i for i in survivors if names[self._lineage(i)] in who]
+            return idx, float(self.territory.rent(names[lin_d])), float(self.territory.cost)
+        idx = [i for i in survivors if i != destroyed]
+        return idx, float(self.model.revenue[lin_d]), float(self.vacuum_cost)
+
+    def _bonus(self, s: int) -> tuple[bool, NDArray] | None:
+        """The discounted expected vacuum rents of state ``s`` (``vacuum_values=True``), in
+        the form of :attr:`CampaignStage.bonus`."""
+        if not self.vacuum_values or self.penalty == "fixed":
+            return None
+        st = self._states[s]  # type: ignore[attr-defined]
+        active = self._active(st)
+        _, _, dependent = self._outcomes(s)
+        p = self._p(active)
+        d = self.discount
+        B = np.zeros((len(active), self.n_players))
+        for k, j in enumerate(active):
+            idx, rent, _ = self._contest(j, [i for i in active if i != j])
+            for i in idx:
+                B[k, i] = d[i] * p[k] * tullock_net_rent(rent, len(idx))
+        if st.flag >= 0:
+            return False, B[active.index(st.flag)]
+        if not dependent or not np.any(B) or self.designated_state:
+            # designated_state: destruction (and the rent) comes from the flag state
+            return None
+        return True, B
+
+    def _solve_structured(self, **options: Any) -> Any:
+        """:func:`~deterrence.solve_stochastic`'s fast path: :func:`~deterrence.solve_campaign`
+        (backward induction with the structured per-state search) for ``method="auto"``
+        when the state graph is acyclic up to self-loops. An explicit ``"backward"`` or
+        ``"homotopy"`` runs the generic method (an independent cross-check)."""
+        if options.get("method", "auto") != "auto" or not self.is_acyclic():
+            return None
+        from ..solvers._campaign import backward_induction
+
+        tol = check_real("tol", options.get("tol", 1e-10), low=0.0, low_open=True)
+        max_iter = check_int("max_iter", options.get("max_iter", 10_000), low=1)
+        return backward_induction(self, tol=tol, max_moves=200, max_iter=max_iter)
+
     def successors(self, s: int) -> tuple[int, ...]:
+        """States the next round can reach from ``s``: after any designation (destruction,
+        splintering, a flag state) or with nobody designated."""
         T, stay, _ = self._outcomes(check_int("s", s, low=0, high=self.n_states - 1))
         mask = (T.sum(axis=0) + stay) > 0
         return tuple(int(x) for x in np.flatnonzero(mask))
@@ -716,6 +782,8 @@ class Campaign(BaseStochasticGame):
     def deviation_values(
         self, s: int, profile: Sequence[NDArray[np.float64]], values: NDArray[np.float64]
     ) -> list[NDArray[np.float64]]:
+        """Each pure action's stage payoff (vacuum rents included) plus its discounted
+        continuation under this campaign's :meth:`deviation_transitions`."""
         r = self.stage(s)._deviation_payoffs(tuple(profile))
         T = self.deviation_transitions(s, profile)
         d = self.discount
@@ -767,19 +835,7 @@ class Campaign(BaseStochasticGame):
         player ``destroyed``, contested by the players ``survivors`` (after the round)."""
         if not self.vacuum:
             return {}
-        names = self.model.names
-        lin_d = self._lineage(destroyed)
-        if self.territory is not None:
-            who = self.territory.contestants(
-                names[lin_d], [names[self._lineage(i)] for i in survivors]
-            )
-            rent = self.territory.rent(names[lin_d])
-            cost = self.territory.cost
-            idx = [i for i in survivors if names[self._lineage(i)] in who]
-        else:
-            idx = [i for i in survivors if i != destroyed]
-            rent = float(self.model.revenue[lin_d])
-            cost = self.vacuum_cost
+        idx, rent, cost = self._contest(destroyed, survivors)
         total = tullock_vacuum(rent, len(idx), cost)
         return {i: total / len(idx) for i in idx} if idx and total > 0 else {}
 
@@ -876,7 +932,7 @@ def two_org_campaign(
 
 
 def tournament_values(
-    n: int, *, revenue: float, benefit: float, discount: float
+    n: int, *, revenue: float, benefit: float, discount: float, vacuum_rent: float = 0.0
 ) -> NDArray[np.float64]:
     """The elimination tournament: each round one organization is destroyed for sure.
 
@@ -893,6 +949,18 @@ def tournament_values(
     (1 - d)`` (the last survivor is left alone). Restraint is an equilibrium at ``k`` iff
     deviating to violence (designated for sure) does not pay: ``b <= d (k-1)/k V_{k-1}``.
 
+    *Vacuum in the values* (``vacuum_rent = rho > 0``, ``dt.Campaign(...,
+    vacuum_values=True)`` with every survivor contesting the destroyed group's territory,
+    worth ``rho``): after a rival's destruction the ``k - 1`` survivors fight a Tullock
+    contest over ``rho``, each netting ``rho / (k-1)**2``
+    (:func:`~deterrence.model.networks.tullock_net_rent`), so::
+
+        V_k = R/k + d (k-1)/k (V_{k-1} + rho / (k-1)**2).
+
+    Two organizations: ``V_2 = R/2 + d (V_1 + rho) / 2`` (the survivor takes the whole
+    territory unopposed); three: ``V_3 = R/3 + (2d/3) (V_2 + rho/4)``. Restraint at ``k``
+    then needs ``b <= d (k-1)/k (V_{k-1} + rho/(k-1)**2)``.
+
     Returns
     -------
     ndarray
@@ -903,15 +971,19 @@ def tournament_values(
     >>> from deterrence.model.campaign import tournament_values
     >>> tournament_values(3, revenue=6.0, benefit=0.0, discount=0.5).round(6).tolist()
     [12.0, 6.0, 4.0]
+    >>> V = tournament_values(3, revenue=6.0, benefit=0.0, discount=0.5, vacuum_rent=4.0)
+    >>> V.round(6).tolist()    # 12, 3 + (12 + 4) / 4, 2 + (7 + 1) / 3
+    [12.0, 7.0, 4.666667]
     """
     n = check_int("n", n, low=1)
     R = check_real("revenue", revenue, low=0.0)
     b = check_real("benefit", benefit, low=0.0)
     d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
+    rho = check_real("vacuum_rent", vacuum_rent, low=0.0)
     V = np.empty(n)
     V[0] = (R + b) / (1 - d)
     for k in range(2, n + 1):
-        V[k - 1] = R / k + d * (k - 1) / k * V[k - 2]
+        V[k - 1] = R / k + d * (k - 1) / k * (V[k - 2] + rho / (k - 1) ** 2)
     return V
 
 

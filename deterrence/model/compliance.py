@@ -124,14 +124,17 @@ class ComplianceGame(Game):
     # ------------------------------------------------------------------ Game
     @property
     def shape(self) -> tuple[int, ...]:
+        """Two actions (comply, violate) for each of the ``n_actors`` actors."""
         return (2,) * self.n_actors
 
     @property
     def player_names(self) -> tuple[str, ...]:
+        """``"actor 1"``, ``"actor 2"``, ...: one label per actor."""
         return tuple(f"actor {i + 1}" for i in range(self.n_actors))
 
     @property
     def action_names(self) -> tuple[tuple[str, ...], ...]:
+        """``("comply", "violate")`` for every actor (action 0 complies, action 1 violates)."""
         return (("comply", "violate"),) * self.n_actors
 
     def __repr__(self) -> str:

@@ -19,6 +19,10 @@ cols)``                    listed player, its designation probability when the o
 ``problems(n_orgs)``       why a rule does not fit the model (a priority list that is not a
                            permutation, ``k`` above the number of organizations); ``check``
                            raises the first (the model and the scenario loader both use it)
+``scale_problems()``       why a common positive factor on every score could change the
+                           designations (a floor above 0, a margin, noise), empty for a
+                           rule that reads only the ranking: a per-revenue score with a
+                           contest market needs it empty (the default refuses)
 ========================  ===================================================================
 
 and four flags: ``designates`` (False: nobody is ever designated), ``designation_is_share``
@@ -140,6 +144,22 @@ class RuleKernel:
         and the scenario loader both read them."""
         return []
 
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        """Why multiplying every score by one common positive factor could change the
+        designations: ``(field, value, why)`` triples, empty when it cannot (the rule reads
+        only the ranking of the scores, or their ratios). A per-revenue score with a contest
+        market is exact only for such rules (see
+        :meth:`~deterrence.TargetingModel.raw_scores`). The default, for a kernel that does
+        not say, is a refusal."""
+        return [
+            (
+                "per_revenue",
+                True,
+                f"its kernel {type(self).__name__} does not declare that it reads only the "
+                "ranking of the scores (override RuleKernel.scale_problems)",
+            )
+        ]
+
     def check(self, n_orgs: int, name: str = "rule") -> None:
         """Raise a :class:`~deterrence.DeterrenceError` naming ``name.field``, its value and
         what was expected if the rule cannot apply to ``n_orgs`` organizations."""
@@ -147,14 +167,22 @@ class RuleKernel:
             raise DeterrenceError(f"{name}.{key}={value!r} is not valid; expected {expected}")
 
     def pure(self, game: Any, S: NDArray) -> NDArray:
+        """Designation probabilities at pure profiles: ``S`` holds the attributed scores,
+        shape ``(n_profiles, n_orgs)``; the result has the same shape."""
         raise NotImplementedError  # pragma: no cover
 
     def mixed(self, game: Any, dists: list[Block], cols: list[Any]) -> list[NDArray]:
+        """``P(player designated | its own level)`` under the others' mixed strategies:
+        ``dists`` are the attribution blocks' score distributions, ``cols`` the deviation
+        columns asked for; one array per column, over the player's levels."""
         raise NotImplementedError  # pragma: no cover
 
     def pairs(
         self, game: Any, probs: list[NDArray], S: _Structure | None
     ) -> list[list[NDArray | None]]:
+        """The pair oracle: ``out[i][j][a, b]`` = P(``i`` designated | ``i`` plays ``a``,
+        ``j`` plays ``b``, the rest mix as in ``probs``); ``None`` where ``i`` and ``j`` do
+        not interact."""
         raise NotImplementedError  # pragma: no cover
 
     def mixed_unfloored(self, game: Any, dists: list[Block], cols: list[Any]) -> list[NDArray]:
@@ -221,9 +249,12 @@ class CountingKernel(RuleKernel):
         raise NotImplementedError  # pragma: no cover
 
     def pure(self, game: Any, S: NDArray) -> NDArray:
+        """Designation probabilities at pure profiles, from the counting specification."""
         return self.spec(game).pure(S)
 
     def mixed(self, game: Any, dists: list[Block], cols: list[Any]) -> list[NDArray]:
+        """Designation probabilities per own level, by the generic counting engine over
+        the rivals' score distributions (how many score above, how many tie)."""
         S = _Structure(list(dists), np.asarray(game._block_of), [], {})
         sets = [
             _ColSet(
@@ -246,9 +277,13 @@ class CountingKernel(RuleKernel):
     def pairs(
         self, game: Any, probs: list[NDArray], S: _Structure | None
     ) -> list[list[NDArray | None]]:
+        """The pair oracle by the counting engine (two players' levels fixed)."""
         return _count_pairs(self.spec(game), S, game._shape)
 
     def symmetric(self, game: Any, s: NDArray, N: int) -> Any:
+        """The symmetric oracle's counting data for ``N`` identical organizations with scores
+        ``s`` per level (who scores above / ties with whom); None for a rule that is not
+        anonymous."""
         if not self.rule.anonymous:
             return None
         spec = self.spec(game)
@@ -256,6 +291,12 @@ class CountingKernel(RuleKernel):
         up = np.broadcast_to(up, (len(s), len(s)))
         eq = np.broadcast_to(eq, (len(s), len(s)))
         return _CountSym(up, eq, spec.live(s), spec.k, spec.ties, N)
+
+
+def _floor_scale_problems(rule: Any) -> list[tuple[str, Any, str]]:
+    if rule.floor > 0:
+        return [("floor", rule.floor, "a floor above 0 compares scores with a fixed number")]
+    return []
 
 
 def _ties_kind(ties: str) -> str:
@@ -267,6 +308,15 @@ class MostViolentKernel(CountingKernel):
 
     pure_via_mixed = True
     shift_invariant = True
+
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        r = self.rule
+        out = []
+        if r.floor > 0:
+            out.append(("floor", r.floor, "a floor above 0 compares scores with a fixed number"))
+        if r.margin > 0:
+            out.append(("margin", r.margin, "a margin is a difference of scores"))
+        return out
 
     def spec(self, game: Any) -> CountSpec:
         r = self.rule
@@ -298,6 +348,9 @@ class TopKKernel(CountingKernel):
     pure_via_mixed = True
     shift_invariant = True
 
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        return _floor_scale_problems(self.rule)
+
     def problems(self, n_orgs: int) -> list[tuple[str, Any, str]]:
         if self.rule.k > n_orgs:
             return [("k", self.rule.k, f"at most the number of organizations ({n_orgs})")]
@@ -322,6 +375,9 @@ class PriorityKernel(CountingKernel):
     """:class:`~deterrence.Priority`: the first organization of the list above the floor."""
 
     pure_via_mixed = True
+
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        return _floor_scale_problems(self.rule)
 
     def problems(self, n_orgs: int) -> list[tuple[str, Any, str]]:
         if sorted(self.rule.order) != list(range(n_orgs)):
@@ -355,6 +411,9 @@ class NoisyKernel(RuleKernel):
     @property
     def pure_via_mixed(self) -> bool:  # type: ignore[override]
         return self.rule.kind == "probit"
+
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        return [("noise", self.rule.noise, "the attribution noise is measured in score units")]
 
     @property
     def shift_invariant(self) -> bool:  # type: ignore[override]
@@ -392,6 +451,9 @@ class ProportionalKernel(RuleKernel):
         self.designation_is_share = rule.basis == "size"
         self.uses_structure = False
 
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        return []  # by size: no scores; by score: S_i / sum_j S_j, a ratio
+
     def pure(self, game: Any, S: NDArray) -> NDArray:
         return _pure_score_share(S)
 
@@ -417,6 +479,9 @@ class NoTargetingKernel(RuleKernel):
 
     designates = False
     uses_structure = False
+
+    def scale_problems(self) -> list[tuple[str, Any, str]]:
+        return []
 
     def pure(self, game: Any, S: NDArray) -> NDArray:
         return np.zeros(S.shape)

@@ -54,7 +54,7 @@ from .._validation import check_choice, check_int, check_probability, check_real
 from ..errors import DeterrenceError
 from .attribution import confusion_matrix
 
-__all__ = ["Entry", "SupplyNetwork", "Territory", "tullock_vacuum"]
+__all__ = ["Entry", "SupplyNetwork", "Territory", "tullock_net_rent", "tullock_vacuum"]
 
 RESOURCING = ("min_cost", "proportional", "none")
 
@@ -104,6 +104,38 @@ def tullock_vacuum(rent: float, n: int, cost: float) -> float:
     if n <= 1:
         return 0.0
     return rent * (n - 1) / (n * cost)
+
+
+def tullock_net_rent(rent: float, n: int) -> float:
+    """Each contestant's net payoff in the successor contest over a vacated territory.
+
+    The contest of :func:`tullock_vacuum` (``n`` contestants, rent ``R``, linear cost ``c``
+    per unit of violence). Derivation: at the symmetric equilibrium each spends ``c x = R
+    (n - 1) / n**2`` and wins with probability ``1/n``, so it nets::
+
+        R / n - R (n - 1) / n**2 = R / n**2,
+
+    whatever the cost ``c``: the contestants together keep ``R / n`` and dissipate the rest.
+    A lone contestant takes the whole rent (``n = 1``: ``R``); nobody gets anything when
+    nobody contests (``n = 0``). This is what a survivor expects from a rival's destruction
+    with ``dt.Campaign(..., vacuum_values=True)``.
+
+    Parameters
+    ----------
+    rent
+        ``R >= 0``, the value of the vacated territory.
+    n
+        Number of contestants ``>= 0``.
+
+    Examples
+    --------
+    >>> from deterrence.model.networks import tullock_net_rent
+    >>> tullock_net_rent(8.0, 2), tullock_net_rent(9.0, 3), tullock_net_rent(5.0, 1)
+    (2.0, 1.0, 5.0)
+    """
+    rent = check_real("rent", rent, low=0.0)
+    n = check_int("n", n, low=0)
+    return 0.0 if n == 0 else rent / n**2
 
 
 def _check_names(where: str, nodes: Iterable[Any], names: Sequence[str]) -> None:

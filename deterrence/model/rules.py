@@ -167,6 +167,7 @@ class NoTargeting(Rule):
     kind_name: ClassVar[str] = "none"
 
     def describe(self) -> str:
+        """``'no targeting'``."""
         return "no targeting"
 
 
@@ -214,6 +215,7 @@ class MostViolent(_ScoringRule):
         return self.ties != "lowest"
 
     def describe(self) -> str:
+        """The rule in words: ties, floor, margin (if any) and the scoring system."""
         m = f", margin {self.margin:g}" if self.margin > 0 else ""
         return (
             f"designate the most violent (ties {self.ties}, floor {self.floor:g}{m})"
@@ -258,6 +260,7 @@ class NoisyMostViolent(_ScoringRule):
             object.__setattr__(self, "floor", check_real("floor", self.floor))
 
     def describe(self) -> str:
+        """The rule in words: noise kind and scale, floor (if any) and the scoring system."""
         f = f", floor {self.floor:g}" if self.floor is not None else ""
         return (
             f"designate the most violent as measured with {self.kind} noise {self.noise:g}{f}"
@@ -294,9 +297,11 @@ class TopK(_ScoringRule):
 
     @property
     def anonymous(self) -> bool:
+        """False with ``ties="lowest"`` (a name-based tie-break for the last slots)."""
         return self.ties != "lowest"
 
     def describe(self) -> str:
+        """The rule in words: capacity ``k``, ties, floor and the scoring system."""
         return (
             f"designate the {self.k} most violent (ties {self.ties}, floor {self.floor:g})"
             + self._scoring_text()
@@ -342,9 +347,11 @@ class Priority(_ScoringRule):
 
     @property
     def anonymous(self) -> bool:
+        """Always False: a priority list treats the organizations by name."""
         return False
 
     def describe(self) -> str:
+        """The rule in words: the priority order, floor and the scoring system."""
         return (
             f"priority list {' > '.join(map(str, self.order))}: designate the first above "
             f"floor {self.floor:g}" + self._scoring_text()
@@ -377,9 +384,11 @@ class Proportional(_ScoringRule):
 
     @property
     def uses_score_values(self) -> bool:
+        """True with ``basis="score"`` (designations follow the score values); False by size."""
         return self.basis == "score"
 
     def describe(self) -> str:
+        """The rule in words: the basis (and, by score, the scoring system)."""
         return f"enforcement spread in proportion to {self.basis}" + (
             self._scoring_text() if self.basis == "score" else ""
         )

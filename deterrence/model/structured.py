@@ -164,14 +164,17 @@ class TargetingGame(Game):
     # ------------------------------------------------------------------ Game interface
     @property
     def shape(self) -> tuple[int, ...]:
+        """Number of violence levels of each organization."""
         return self._shape
 
     @property
     def player_names(self) -> tuple[str, ...]:
+        """The organizations' names."""
         return self.model.names
 
     @property
     def action_names(self) -> tuple[tuple[str, ...], ...]:
+        """Each organization's violence levels, formatted (``"0.5"``)."""
         return tuple(tuple(f"{v:g}" for v in g) for g in self._grids)
 
     def __repr__(self) -> str:
@@ -213,6 +216,15 @@ class TargetingGame(Game):
         grid and parameters), an anonymous rule, and an attribution matrix that treats all
         organizations alike. Decided from the model, without building the table."""
         return self._symmetric
+
+    def monotone_form(self) -> Any:
+        """The structured pure enumeration's hook (:meth:`Game.monotone_form`): payoffs split
+        by monotonicity in the other blocks' levels; raises
+        :class:`~deterrence.errors.UnsupportedGameError` when a rule's monotonicity is
+        unknown (see :func:`~deterrence.solvers._pure_structured.targeting_form`)."""
+        from ..solvers._pure_structured import targeting_form
+
+        return targeting_form(self)
 
     # ------------------------------------------------------------------ the oracle
     def _deviation_payoffs(self, profile: tuple[NDArray, ...]) -> list[NDArray]:
@@ -501,10 +513,20 @@ class TargetingGame(Game):
 
     def pure_scores(self, profiles: NDArray[np.intp]) -> NDArray[np.float64]:
         """Attributed scores at pure profiles, shape ``(P, N)`` for ``profiles`` ``(P, N)``."""
-        z = np.stack([self._z[i][profiles[:, i]] for i in range(self._n)], axis=1)
         if self._diag is not None:  # no misattribution: S_i = M_ii z_i (no matrix product)
+            z = np.stack([self._z[i][profiles[:, i]] for i in range(self._n)], axis=1)
             return z * self._diag
-        return z @ self._M
+        # S = z @ M summed over i in a fixed order (the nonzero entries of each column), so
+        # that a profile's scores do not depend on the other rows of the batch (a BLAS
+        # product may round a row differently in a batch of 12 than alone)
+        zs = [self._z[i][profiles[:, i]] for i in range(self._n)]
+        cols = []
+        for j in range(self._n):
+            acc = np.zeros(len(profiles))
+            for i in np.flatnonzero(self._M[:, j]):
+                acc += zs[i] * self._M[i, j]
+            cols.append(acc)
+        return np.stack(cols, axis=1)
 
     def pure_components(self, profiles: ArrayLike) -> dict[str, NDArray[np.float64]]:
         """Market share, designation probability, left-alone indicator and payoff of every

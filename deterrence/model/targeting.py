@@ -21,9 +21,10 @@ Scores. The rule sees violence through announced metrics: organization ``i``'s v
 has a composition ``mix[m, i]`` over metrics ``m`` (killings of rivals, police, civilians,
 journalists, officials; kidnappings; nonfatal shootings; ...), the rule weighs them with
 ``weights[m]``, so the raw score is ``z_i = kappa_i * v_i`` with ``kappa_i = sum_m
-weights[m] * mix[m, i]``, divided by the organization's revenue when the rule scores
-violence per dollar. Attribution and false flags then charge scores across organizations:
-``S_j = sum_i M[i, j] z_i`` (:mod:`deterrence.model.attribution`).
+weights[m] * mix[m, i]``, divided by the revenue the organization is actually paid when the
+rule scores violence per dollar (``per_revenue=True``; see :meth:`TargetingModel.raw_scores`
+for the contest market). Attribution and false flags then charge scores across
+organizations: ``S_j = sum_i M[i, j] z_i`` (:mod:`deterrence.model.attribution`).
 """
 
 from __future__ import annotations
@@ -38,14 +39,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._frozen import FrozenMapping
 from .._validation import check_finite_array, check_int, check_real
-from ..errors import DeterrenceError
+from ..errors import DeterrenceError, UnsupportedGameError
 from ._numerics import MAX_LEVELS, MAX_ORGS, TIE_RTOL, too_large
 from .attribution import attribution_blocks, effective_attribution
 from .kernels import kernel_for
 from .market import Market
 from .rules import MostViolent, NoTargeting, Rule
 
-__all__ = ["TargetingModel"]
+__all__ = ["TargetingModel", "per_revenue_problem"]
 
 
 def _readonly(a: NDArray) -> NDArray:
@@ -123,6 +124,63 @@ def _check_levels(value: Any, n: int) -> tuple[NDArray[np.float64], ...]:
     return tuple(_check_grid(f"levels[{i}]", g) for i, g in enumerate(items))
 
 
+def per_revenue_problem(
+    name: str, rule: Rule, market: Market | None
+) -> tuple[str, DeterrenceError] | None:
+    """Why ``rule`` (the model's ``name``: ``"rule"`` or ``"baseline"``) cannot score
+    violence per dollar of the revenue ``market`` pays: ``(field, error)`` with the field
+    at fault (``"per_revenue"``, ``"floor"``, ``"margin"``, ``"noise"``) and the error to
+    raise, or None when it can (always without ``per_revenue``).
+
+    * Fixed shares: the revenue paid is ``R * shares_i``; it must be positive for every
+      organization (and the score finite), else violence per dollar is undefined.
+    * A contest: the score is exact only for rules that read the ranking of the scores (see
+      :meth:`TargetingModel.raw_scores`); the kernel's ``scale_problems`` says which.
+
+    Examples
+    --------
+    >>> import deterrence as dt
+    >>> from deterrence.model.targeting import per_revenue_problem
+    >>> mk = dt.Market(revenue=1.0, exponent=1.0, base=1.0)
+    >>> per_revenue_problem("rule", dt.MostViolent(per_revenue=True), mk) is None
+    True
+    >>> rule = dt.MostViolent(floor=1.0, per_revenue=True)
+    >>> field, err = per_revenue_problem("rule", rule, mk)
+    >>> field, type(err).__name__
+    ('floor', 'UnsupportedGameError')
+    """
+    if not (getattr(rule, "per_revenue", False) and rule.uses_scores) or market is None:
+        return None
+    kernel = kernel_for(rule)
+    if not kernel.designates or kernel.designation_is_share:
+        return None  # no score is read
+    if not market.contest:
+        paid = market.revenue * np.asarray(market.shares, dtype=float)
+        with np.errstate(divide="ignore", over="ignore"):
+            bad = ~(paid > 0) | ~np.isfinite(1.0 / paid)
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            return "per_revenue", DeterrenceError(
+                f"{name}.per_revenue=True divides each score by the revenue the market pays; "
+                f"organization {k} is paid market.revenue * market.shares[{k}] = "
+                f"{market.revenue!r} * {market.shares[k]!r} = {float(paid[k])!r}; expected a "
+                "positive amount (raise market.revenue or the share, or set per_revenue=False)"
+            )
+        return None
+    problems = kernel.scale_problems()
+    if not problems:
+        return None
+    key, value, why = problems[0]
+    return key, UnsupportedGameError(
+        f"{name}.{key}={value!r} cannot be combined with {name}.per_revenue=True and a "
+        f"contest market ({rule.describe()}): the revenue actually paid, R * X_i / sum_j "
+        "X_j, divides every score by a common factor sum_j X_j / R that moves with the "
+        "profile, so only a rule that reads the ranking of the scores is exact, and "
+        f"{why}; expected a floor <= 0, no margin and no noise, fixed market shares, or "
+        "per_revenue=False"
+    )
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class TargetingModel:
     """Trafficking organizations choosing violence under an announced targeting rule.
@@ -156,9 +214,10 @@ class TargetingModel:
     cost_exponent
         ``k > 0`` in the cost ``c_i v**k``.
     revenue
-        Nominal drug revenue of each organization (``> 0``): the denominator of
-        violence-per-dollar scores and the size weights of ``Proportional("size")`` when
-        there is no contest market.
+        Nominal drug revenue of each organization (``> 0``): without a market, the
+        denominator of violence-per-dollar scores and the size weights of
+        ``Proportional("size")``. With a market, a per-dollar score divides by the revenue
+        the market actually pays (see :meth:`raw_scores`).
     metrics
         Violence composition: metric name -> one value per organization (or scalar), the
         amount of that metric per unit of violence. ``None``: a single metric
@@ -281,6 +340,9 @@ class TargetingModel:
                         f"are {sorted(metrics)}"
                     )
             kernel_for(r).check(n, name)  # the rule table's model checks (k, order, ...)
+            problem = per_revenue_problem(name, r, self.market)
+            if problem is not None:
+                raise problem[1]
         # attribution
         m = effective_attribution(n, self.attribution, self.framing)
         if self.attribution is not None:
@@ -330,20 +392,75 @@ class TargetingModel:
 
     def metric_weight(self, rule: Rule | None = None) -> NDArray[np.float64]:
         """``kappa_i``: the score per unit of violence of each organization under ``rule``
-        (default the model's rule), before attribution, including the per-dollar division."""
+        (default the model's rule), before attribution, including the per-dollar division
+        when it does not depend on the level: by the nominal ``revenue`` without a market,
+        by the paid ``R * shares_i`` with fixed shares. With a contest market the revenue
+        paid moves with the levels, and :meth:`raw_scores` divides level by level."""
         rule = self.rule if rule is None else rule
         w = getattr(rule, "weights", None)
         kappa = np.zeros(self.n_orgs)
         for name, mix in self.metrics.items():
             kappa += (1.0 if w is None else w.get(name, 0.0)) * mix
         if getattr(rule, "per_revenue", False):
-            kappa = kappa / self.revenue
+            mk = self.market
+            if mk is None:
+                kappa = kappa / self.revenue
+            elif not mk.contest:
+                kappa = kappa / (mk.revenue * np.asarray(mk.shares, dtype=float))
         return kappa
 
     def raw_scores(self, rule: Rule | None = None) -> tuple[NDArray[np.float64], ...]:
-        """``z_i`` at each of organization ``i``'s levels (before attribution)."""
+        """``z_i`` at each of organization ``i``'s levels (before attribution).
+
+        A per-dollar score (``per_revenue=True``) divides the organization's violence by the
+        revenue it is actually paid: the nominal ``revenue`` without a market, ``R *
+        shares_i`` with fixed shares (checked positive when the model is built) and, with a
+        Tullock contest, ``R * X_i(v_i) / sum_j X_j(v_j)`` with ``X_i(v) = (a_i + v)**r``.
+        The true contest score is then::
+
+            S_i = kappa_i v_i / (R X_i(v_i) / sum_j X_j(v_j))
+                = (sum_j X_j(v_j) / R) * kappa_i v_i / X_i(v_i)
+
+        The factor ``c(v) = sum_j X_j / R > 0`` is common to every organization at a
+        profile, and attribution is linear (``sum_i M[i, j] c z_i = c sum_i M[i, j] z_i``),
+        so it multiplies every attributed score alike. A rule that reads only the ranking of
+        the scores (most violent, top ``k`` and priority lists with ``floor <= 0`` and no
+        margin; ``Proportional``, whose score shares are ratios) designates the same
+        organizations from the *own-level* scores ``z_i = kappa_i v_i / X_i(v_i)`` as from
+        the true ones (scores are ``>= 0``, so ``c S > 0`` exactly when ``S > 0``; ties and
+        the floor use the tie tolerance on ``z``). That is exact, needs nothing but
+        ``i``'s own level, and it is what is returned. It does not depend on ``R``, so
+        ``R = 0`` (nobody is paid) is read as its limit ``R -> 0``. ``X_i > 0`` always
+        (``a_i > 0``); were ``X_i(v_i) = 0`` the score would be defined as 0 (no violence
+        per nothing paid). Rules for which the factor matters (noise, a margin, a floor
+        above 0) are refused when the model is built (:func:`per_revenue_problem`).
+
+        Examples
+        --------
+        Two organizations, a contest with ``R = 1``, ``r = 1`` and bases ``(0.5, 3)``; at
+        levels ``(2, 1)`` the market pays ``2.5 / 6.5`` and ``4 / 6.5``, so the true
+        scores are ``2 / (2.5 / 6.5) = 5.2`` and ``1 / (4 / 6.5) = 1.625``, which are
+        ``6.5`` times the own-level scores ``2 / 2.5`` and ``1 / 4``:
+
+        >>> import deterrence as dt
+        >>> m = dt.TargetingModel(n_orgs=2, levels=[0, 1, 2], revenue=[10.0, 1.0],
+        ...                       market=dt.Market(revenue=1.0, exponent=1.0, base=[0.5, 3.0]),
+        ...                       rule=dt.MostViolent(per_revenue=True))
+        >>> [z.tolist() for z in m.raw_scores()]
+        [[0.0, 0.6666666666666666, 0.8], [0.0, 0.25, 0.4]]
+        """
+        rule = self.rule if rule is None else rule
         kappa = self.metric_weight(rule)
-        return tuple(k * g for k, g in zip(kappa, self.levels, strict=True))
+        mk = self.market
+        if not (getattr(rule, "per_revenue", False) and mk is not None and mk.contest):
+            return tuple(k * g for k, g in zip(kappa, self.levels, strict=True))
+        base = np.broadcast_to(np.asarray(mk.base, dtype=float), (self.n_orgs,))
+        out = []
+        for k, a, g in zip(kappa, base, self.levels, strict=True):
+            x = (a + g) ** mk.exponent
+            z = np.divide(k * g, x, out=np.zeros_like(g), where=x > 0)  # 0/0 := 0
+            out.append(z)
+        return tuple(out)
 
     def own_payoffs(self) -> tuple[NDArray[np.float64], ...]:
         """``b_i v + x_i v - c_i v**k`` at each level: the part of the payoff that depends

@@ -136,6 +136,7 @@ class _Tracked:
         self.frozen_ref = refs[b[self.frozen]]
         self.blk = np.zeros((len(sys.sizes), m))
         self.blk[b[act], np.arange(m)] = 1.0
+        self._bufs: tuple[NDArray, ...] | None = None  # large systems: evaluate's buffers
         # small systems: the difference and sum operators as matrices (one small
         # single-threaded product each is faster than row gathers); large ones use gathers
         self.small = K <= _SMALL_K
@@ -212,8 +213,23 @@ class _Tracked:
             return None
         pa, p = pr
         u, J = sys.payoffs_jacobian(p)
-        Jp = (J if self.everything else J[:, self.act]) * pa
-        M = np.empty((m + 1, m + 1))
+        if self.small:
+            Jp = (J if self.everything else J[:, self.act]) * pa
+            M = np.empty((m + 1, m + 1))
+        else:
+            # one set of buffers per tracked set, reused by every call: a fresh K x K
+            # array per call costs more in page faults than the arithmetic on it (the
+            # caller uses M before the next call; gesv factors a copy of it)
+            if self._bufs is None:
+                nr = len(self.nonref)
+                self._bufs = (
+                    np.empty((m + 1, m + 1)),
+                    np.empty((sys.K, m)),
+                    np.empty((nr, m)),
+                    np.empty((nr, m)),
+                )
+            M, Jp, D, D2 = self._bufs
+            np.multiply(J if self.everything else J[:, self.act], pa, out=Jp)
         if self.small:
             Du = self.Dk @ u
             H = self.Dm @ xa + self.R0 @ pa
@@ -230,7 +246,10 @@ class _Tracked:
         H = np.empty(m)
         H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
         H[self.r_refs] = self.blk @ pa - 1.0
-        M[self.r_non, :m] = (Jp[self.nonref_ref] - Jp[self.nonref]) * lam
+        np.take(Jp, self.nonref_ref, axis=0, out=D)
+        D -= np.take(Jp, self.nonref, axis=0, out=D2)
+        D *= lam
+        M[self.r_non, :m] = D
         M[self.r_non, self.r_non] += 1.0
         M[self.r_non, self.r_ref_of] -= 1.0
         M[self.r_non, m] = -du
@@ -263,8 +282,14 @@ def _trace(
     max_steps: int = 10_000,
     tol: float = 1e-10,
     stop_at_equilibrium: bool = True,
+    chord: bool = False,
 ) -> _Trace:
-    """Trace the principal logit branch of ``sys`` (lambda in payoff-scale units)."""
+    """Trace the principal logit branch of ``sys`` (lambda in payoff-scale units).
+
+    ``chord=True``: the corrector evaluates the Jacobian once, at the predicted point, and
+    takes chord steps from there while they contract fast (a costly Jacobian: one per step
+    instead of two; the tangent comes from the predicted point's factorisation)."""
+    fresh, rate0 = (1, 0.0) if chord else (2, 1.0)
     sizes = sys.sizes
     K = sys.K
     refs0 = np.asarray(sys.offsets, dtype=np.intp)
@@ -280,10 +305,10 @@ def _trace(
         rhs = np.zeros((m + 1, 2))
         rhs[m, 1] = 1.0
         w = weight[: m + 1]
-        d1, prev, kappa, rate = 0.0, 0.0, 0.0, 1.0
+        d1, prev, kappa, rate = 0.0, 0.0, 0.0, rate0
         lu = piv = tau = None
         for it in range(_MAX_NEWTON):
-            if it < 2 or rate > _QUADRATIC:
+            if it < fresh or rate > _QUADRATIC:
                 ev = tk.evaluate(sys, z)
                 if ev is None:
                     return None
@@ -329,7 +354,8 @@ def _trace(
             # the updated point is already within tolerance if the next step would be: in
             # the quadratic regime the rate squares at each step (dn * rate**2), else
             # dn * rate at most; its payoffs cost one oracle call
-            nxt = dn * rate * rate if rate <= _QUADRATIC else dn * rate
+            # (chord steps from the predicted point's Jacobian contract linearly)
+            nxt = dn * rate * rate if rate <= _QUADRATIC and not chord else dn * rate
             early = not done and it > 0 and nxt <= _CORRECTOR_TOL
             prev = dn
             if done or early:

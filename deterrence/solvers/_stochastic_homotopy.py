@@ -27,6 +27,14 @@ payoffs); in (2) ``T_{s,i}[a, t]`` are the deviation transitions into active sta
 ``s'`` with respect to ``sigma_{s',j,b}``: ``Q_{s',i,b}`` if ``j = i``, else
 ``sigma_{s',i} @ pairs_{s'}[i][j][:, b]``. Term (2) is, for each agent, a sum of rank-one
 blocks, assembled with one outer product per player.
+
+Speed (:class:`DenseAgentSystem`, every active state of one shape). The states are batched
+in tensor products; the normalisation's chain rule is fused into the Jacobian (the radial
+sums are closed forms, see :meth:`DenseAgentSystem.payoffs_jacobian`), which is written in
+one pass into a buffer reused across calls (a fresh ``K x K`` array per call costs more in
+page faults than filling it); and the tracer runs with ``chord=True``: one Jacobian per
+path step, at the predicted point, then chord corrector steps (the Jacobian and its
+factorisation cost about six payoff evaluations here).
 """
 
 from __future__ import annotations
@@ -262,7 +270,11 @@ class DenseAgentSystem(PayoffJacobian):
         self.idx = [off[:, i][:, None] + np.arange(shape[i])[None, :] for i in range(N)]
         self.col_state = np.repeat(np.repeat(np.arange(m), N), self.sizes)
         self.row_player = np.tile(np.repeat(np.arange(N), shape), m)
+        self.eye = np.eye(m)[None]
         self.last_values: NDArray | None = None
+        # the Jacobian's buffer, reused by every call (a fresh K x K array per call costs
+        # more in page faults than filling it): callers use J before the next evaluation
+        self._J = np.empty((self.K, self.K))
 
     def profiles(self, p: NDArray) -> list[tuple[NDArray, ...]]:
         b = self.blocks(p)
@@ -275,7 +287,7 @@ class DenseAgentSystem(PayoffJacobian):
         return V, [], Ms
 
     def _core(self, p: NDArray):
-        N, m, d = self.N, self.m, self.d
+        N, d = self.N, self.d
         sig = [p[ix] for ix in self.idx]
         D = _deviation_all(self.X, sig)  # D[i]: (m, N + S, n_i)
         rdev = [D[i][:, i, :] for i in range(N)]
@@ -284,10 +296,14 @@ class DenseAgentSystem(PayoffJacobian):
         P = np.einsum("msk,mk->ms", T[0], sig[0])
         PA, PO = P[:, self.A], P[:, self.out]
         V = self.fixed.copy()
-        Ms = _inverse(np.eye(m)[None] - d[:, None, None] * PA[None])
+        Ms = _inverse(self.eye - d[:, None, None] * PA[None])
         rhs = r + d[None, :] * (PO @ self.fixed[self.out])
         V[self.A] = np.einsum("itk,ki->ti", Ms, rhs)
-        Q = [rdev[i] + d[i] * np.einsum("msk,s->mk", T[i], V[:, i]) for i in range(N)]
+        # Q_i = rdev_i + d_i T_i V_i: one weighted sum over the N + S channels of D[i]
+        w = np.zeros((N, N + self.S))
+        w[np.arange(N), np.arange(N)] = 1.0
+        w[:, N:] = (V * d).T
+        Q = [np.matmul(w[i], D[i]) for i in range(N)]
         return V, sig, T, Q, Ms
 
     def _raw_payoffs(self, p: NDArray) -> NDArray:
@@ -298,37 +314,82 @@ class DenseAgentSystem(PayoffJacobian):
             u[self.idx[i]] = Q[i]
         return u / self.scale
 
+    def continuation_tables(self, V: NDArray) -> NDArray:
+        """``C[k, i] = U[k, i] + d_i sum_t P(t | .) V[t, i]`` for every active state, shape
+        ``(m, N, *actions)``: one batched matrix product over the transition channels."""
+        N, m = self.N, self.m
+        Tflat = self.X[:, N:].reshape(m, self.S, -1)
+        C = np.matmul((V * self.d).T, Tflat).reshape(self.U.shape)
+        C += self.U
+        return C
+
     def _raw(self, p: NDArray) -> tuple[NDArray, NDArray]:
+        """Payoffs and Jacobian on the simplex (``p`` already normalised)."""
+        return self._jacobian(p, None)
+
+    def payoffs_jacobian(self, p: NDArray) -> tuple[NDArray, NDArray]:
+        """``(u, J)`` at any positive ``p``, the normalisation's chain rule fused in.
+
+        With ``ph = p / s`` block by block, ``d/dp_jb = (d/dph_jb - sum_c ph_jc d/dph_jc)
+        / s_j``, and the radial sums have closed forms: every function of a state's
+        strategies here is multilinear, so ``sum_b ph_jb dF/dph_jb = F`` for each factor.
+        The pair block ``dQ_{k,i}(a) / dph_{k,j}`` sums to ``Q_{k,i}(a)``, and
+        ``g_{k',i}(j, .) @ ph_{k',j}`` to ``e_{k',i} = ph_{k',i} @ Q_{k',i}`` (player
+        ``i``'s expected continuation value at ``k'``), so the whole Jacobian is written
+        in one pass, with no dense subtraction afterwards.
+        """
+        ph, s = self._normalize(p)
+        return self._jacobian(ph, s)
+
+    def _jacobian(self, p: NDArray, s: NDArray | None) -> tuple[NDArray, NDArray]:
         V, sig, T, Q, Ms = self._core(p)
         self.last_values = V
         N, m, K, d = self.N, self.m, self.K, self.d
+        inv = 1.0 / self.scale
+        # column factor 1 / (s_j * scale) per block (k, j), shape (m, N)
+        cf = np.full((m, N), inv) if s is None else inv / s.reshape(m, N)
         u = np.empty(K)
-        J = np.zeros((K, K))
-        G = np.zeros((N, K))
+        Gt = np.empty((N, K))  # G[i, col] (minus e_{k',i} on the chain-rule path)
+        e = np.stack([np.einsum("mk,mk->m", sig[i], Q[i]) for i in range(N)])  # (N, m)
         for i in range(N):
             u[self.idx[i]] = Q[i]
-            G[i, self.idx[i]] = Q[i]
+            Gt[i, self.idx[i]] = Q[i]
+        pairs: list[tuple[int, int, NDArray]] = []
         if N > 1:
-            C = self.U + np.moveaxis(self.Tr @ (V * d), -1, 1)  # continuation tables
+            C = self.continuation_tables(V)
             for i in range(N):
                 for j in range(i + 1, N):
                     Cij = _contract_except(C, sig, (i, j))  # (m, N, n_i, n_j)
                     for a, b, Pab in ((i, j, Cij[:, i]), (j, i, np.swapaxes(Cij[:, j], 1, 2))):
-                        J[self.idx[a][:, :, None], self.idx[b][:, None, :]] = Pab
-                        G[a, self.idx[b]] = np.einsum("mx,mxy->my", sig[a], Pab)
+                        pairs.append((a, b, Pab))
+                        Gt[a, self.idx[b]] = np.einsum("mx,mxy->my", sig[a], Pab)
+        if s is not None:
+            Gt -= e[:, :, None].repeat(K // m, axis=2).reshape(N, K)
+        Gt *= cf.reshape(-1)[self.block_of][None, :]
         Wrows = np.empty((K, m))
         A = self.A
         for i in range(N):
             W = d[i] * np.einsum("msa,st->mat", T[i][:, A, :], Ms[i])  # (m, n_i, m)
             Wrows[self.idx[i].reshape(-1)] = W.reshape(-1, m)
-        # rows and columns are grouped by state (L entries each): J[(k, l), (k', l')] +=
-        # W[(k, l), k'] * G[player of l, (k', l')], one broadcast product
+        # rows and columns are grouped by state (L entries each): J[(k, l), (k', l')] =
+        # W[(k, l), k'] * G[player of l, (k', l')], one broadcast product written in place
         L = K // m
-        J.reshape(m, L, m, L)[...] += (
-            Wrows.reshape(m, L, m)[:, :, :, None] * G.reshape(N, m, L)[self.row_player[:L]][None]
+        J = self._J
+        np.multiply(
+            Wrows.reshape(m, L, m)[:, :, :, None],
+            Gt.reshape(N, m, L)[self.row_player[:L]][None],
+            out=J.reshape(m, L, m, L),
         )
-        u /= self.scale
-        J *= 1.0 / self.scale
+        # the pair blocks sit in the state-diagonal blocks of J: a strided view of them
+        diag = np.lib.stride_tricks.as_strided(
+            J, shape=(m, L, L), strides=((K + 1) * L * J.itemsize, K * J.itemsize, J.itemsize)
+        )
+        lo = self.offsets[:N]
+        for a, b, Pab in pairs:
+            blk = Pab if s is None else Pab - Q[a][:, :, None]
+            blk *= cf[:, b][:, None, None]
+            diag[:, lo[a] : lo[a] + self.shape_[a], lo[b] : lo[b] + self.shape_[b]] += blk
+        u *= inv
         return u, J
 
 

@@ -19,12 +19,13 @@ How it is computed (no Python loop over profiles):
 * Small tables (up to 4096 profiles) simply get one dense screen per player: fewer numpy
   calls, which is what matters there.
 
-Structured games. A targeting game (``model.game()``) takes the structured route of
-:mod:`deterrence.solvers._pure_structured` automatically: a branch-and-bound search over
-levels (multisets of levels for identical organizations) that evaluates only the pure
-profiles it needs through the game's oracle, never the table, and is exact and complete.
-``route="dense"`` forces the table; a game the structured search does not handle (a rule
-with a user-registered kernel, ...) takes the dense route, with the reason in
+Structured games. A game whose :meth:`~deterrence.Game.monotone_form` hook returns a
+:class:`MonotoneForm` (the targeting game ``model.game()`` does; a user game can opt in)
+takes the structured route of :mod:`deterrence.solvers._pure_structured` automatically: a
+branch-and-prune search over domains of actions (multisets of levels for identical
+players) that evaluates only the pure profiles it needs, never the table, and is exact and
+complete. ``route="dense"`` forces the table; a game the structured search does not handle
+(a rule with a user-registered kernel, ...) takes the dense route, with the reason in
 ``res.details["note"]``.
 
 Extra memory is two booleans and one float per profile of one player's table at most
@@ -45,10 +46,10 @@ from .._validation import check_choice, check_int, check_real
 from ..errors import InvalidGameError
 from ..games.base import Game, pure_to_mixed
 from ..games.normal_form import NormalFormGame
-from ._pure_structured import structured_pure_equilibria, structured_reason
+from ._pure_structured import MonotoneForm, structured_pure_equilibria, structured_reason
 from .results import Equilibrium, NashResult
 
-__all__ = ["pure_equilibria", "pure_equilibria_gen", "solve_pure"]
+__all__ = ["MonotoneForm", "pure_equilibria", "pure_equilibria_gen", "solve_pure"]
 
 #: Switch from dense to sparse screens once ``survivors * n_i * _SPARSE_FACTOR`` is at most
 #: the number of profiles in the block (a gather costs a few times a streamed read).
@@ -253,9 +254,10 @@ def pure_equilibria(game: Game, *, tol: float = 0.0, route: str = "auto") -> lis
         exactly, which is right for integer or rational payoffs and for payoffs computed
         the same way for every profile.
     route
-        ``"auto"`` (a targeting game takes the structured search, every other game its
-        table), ``"structured"`` (refused when the game does not support it) or
-        ``"dense"`` (build the table).
+        ``"auto"`` (a game with a :meth:`~deterrence.Game.monotone_form`, such as a
+        targeting game, takes the structured search, every other game its table),
+        ``"structured"`` (refused when the game does not support it) or ``"dense"``
+        (build the table).
 
     Returns
     -------

@@ -59,7 +59,7 @@ from ..games.stochastic import (
     check_stationary_profile,
 )
 from ._continuation import DEFAULT_LAMBDA_MAX, _trace
-from ._stochastic_homotopy import agent_system
+from ._stochastic_homotopy import DenseAgentSystem, agent_system
 from .results import _fmt_strategy
 
 __all__ = ["StochasticResult", "solve_stochastic", "stochastic_regret"]
@@ -120,6 +120,7 @@ class StochasticResult:
 
     @property
     def n_states(self) -> int:
+        """Number of states of the solved game (one stationary profile per state)."""
         return len(self.strategies)
 
     def __repr__(self) -> str:
@@ -345,6 +346,8 @@ def _homotopy(
         max_accel=opts["max_accel"],
         max_steps=opts["max_iter"],
         tol=opts["tol"],
+        # a dense agent form's Jacobian costs far more than its payoffs: one per step
+        chord=isinstance(sysm, DenseAgentSystem),
     )
     if tr.equilibrium is not None:
         p, found = tr.equilibrium, True
@@ -464,6 +467,16 @@ def solve_stochastic(
     first_step = check_real("first_step", first_step, low=0.0, low_open=True)
     max_accel = check_real("max_accel", max_accel, low=1.0)
     normalize_rng(rng)
+    fast = game._solve_structured(
+        method=method,
+        tol=tol,
+        max_iter=max_iter,
+        lambda_max=lambda_max,
+        first_step=first_step,
+        max_accel=max_accel,
+    )
+    if fast is not None:  # the game's own structured solver (e.g. a campaign's)
+        return fast
     acyclic = game.is_acyclic()
     if method == "backward" and not acyclic:
         raise DeterrenceError(

@@ -10,9 +10,13 @@ and the column player (player 1, payoff matrix ``B``), both of shape ``(m, n)``:
   batched in numpy: see :mod:`deterrence.solvers._polytope`). In a degenerate game the
   equilibria can form continua; the extreme equilibria are grouped into connected
   components and maximal Nash subsets (``details["components"]``, ``["continua"]``,
-  ``["nash_subsets"]``), and the message says when there is a continuum.
+  ``["nash_subsets"]``), and the message says when there is a continuum. With numba
+  installed (the ``fast`` extra) a nondegenerate game is solved by one compiled kernel
+  (:mod:`deterrence.solvers._vertex_kernels`: a certified pivoting search over the
+  smaller polytope); anything it cannot certify takes the numpy routes.
 * :func:`lemke_howson` (``method="lemke-howson"``): the Lemke-Howson path from every
-  starting label, with lexicographic pivoting, so it terminates on degenerate games too.
+  starting label, with lexicographic pivoting, so it terminates on degenerate games too
+  (one path from one label: a compiled kernel when numba is installed).
 * :func:`solve_zero_sum` (``method="lp"``): value and optimal strategies of a zero-sum or
   constant-sum game by linear programming (:func:`scipy.optimize.linprog`, HiGHS).
 
@@ -34,6 +38,7 @@ from ..errors import DeterrenceError, UnsupportedGameError
 from ..games.base import Game
 from ..games.normal_form import NormalFormGame
 from . import _polytope as _pt
+from . import _vertex_kernels as _vk
 from .results import Equilibrium, NashResult
 
 __all__ = [
@@ -143,10 +148,14 @@ def vertex_enumeration(
 
     The vertices of the best-response polytopes ``P`` (row player) and ``Q`` (column
     player) are enumerated, and every vertex pair whose labels cover all actions is an
-    extreme equilibrium. Vertices are found by Qhull when that set can be certified complete
-    (the polytope is simple and the found vertices are closed under adjacency), otherwise by
-    a breadth-first search over lexicographically feasible bases, batched in numpy, which
-    is correct on degenerate polytopes. See :mod:`deterrence.solvers._polytope`.
+    extreme equilibrium. On a nondegenerate game only the polytope of the player with fewer
+    actions is enumerated, each vertex's one possible partner being solved for: by a
+    compiled breadth-first pivoting search when numba is installed
+    (:mod:`deterrence.solvers._vertex_kernels`), else by Qhull, in both cases only when
+    the set can be certified complete (the polytope is simple and the found vertices are
+    closed under adjacency). Otherwise both polytopes are enumerated by a breadth-first
+    search over lexicographically feasible bases, batched in numpy, which is correct on
+    degenerate polytopes. See :mod:`deterrence.solvers._polytope`.
 
     Parameters
     ----------
@@ -157,12 +166,13 @@ def vertex_enumeration(
         tight (a best response or an unused action) and a pivot ratio as tied; returned
         equilibria must also have regret at most ``tol`` times the payoff range.
     route
-        ``"auto"`` (Qhull with certificate, else lexicographic search), ``"qhull"`` (the
-        same: Qhull's answer is never used uncertified) or ``"lex"`` (lexicographic search
-        only).
+        ``"auto"`` (the compiled search or Qhull, with certificate, else lexicographic
+        search), ``"qhull"`` (the same: no answer is used uncertified) or ``"lex"``
+        (lexicographic search only).
     max_bases
         Stop the lexicographic search after this many bases per polytope (the result is
-        then marked incomplete).
+        then marked incomplete); the compiled search hands over to the numpy routes after
+        this many vertices.
 
     Returns
     -------
@@ -170,7 +180,8 @@ def vertex_enumeration(
         ``method="support"``; ``complete`` is True when the enumeration finished and
         passed its checks: then every extreme equilibrium is listed, and every equilibrium
         is a convex combination inside one of the maximal Nash subsets. ``details`` holds
-        ``degenerate`` (bool), ``n_vertices`` (of P and Q), ``routes``,
+        ``degenerate`` (bool), ``n_vertices`` (of P and Q), ``routes`` (``"pivot"``,
+        ``"qhull"`` or ``"lex"`` for each polytope, None for one not enumerated),
         ``dominated`` (the rows and columns removed by iterated strict dominance before
         the enumeration), ``components`` (tuples of equilibrium indices: the connected
         components of the equilibrium set), ``continua`` (the components with more than
@@ -209,6 +220,11 @@ def vertex_enumeration(
     max_bases = check_int("max_bases", max_bases, low=1)
     g, A, B = _bimatrix(game, "support")
     params = {"backend": "deterrence", "tol": tol, "route": route, "max_bases": max_bases}
+    ker = None if route == "lex" else _vk.kernels()
+    if ker is not None:
+        fast = _compiled_route(ker, A, B, tol, max_bases, params)
+        if fast is not None:
+            return fast
 
     m, n = A.shape
     spread = max(float(np.ptp(A)), float(np.ptp(B)), 1.0)
@@ -298,6 +314,61 @@ def vertex_enumeration(
 #: Remaining slacks of a partner point closer to zero than this (or than ``tol``) send the
 #: game to the two-polytope route (:func:`_pt.complementary_points`).
 _PARTNER_BAND = 1e-7
+
+
+def _compiled_route(
+    ker: Any, A: NDArray, B: NDArray, tol: float, max_bases: int, params: dict[str, Any]
+) -> NashResult | None:
+    """The fast route of a nondegenerate game in one compiled call
+    (:mod:`deterrence.solvers._vertex_kernels`): the same answer as :func:`_one_polytope`
+    followed by the regret check, with the vertices found by a certified pivoting search
+    instead of Qhull. None when the kernel cannot certify its answer (ties, degeneracy,
+    more than ``max_bases`` vertices, a failed regret check): then the numpy routes run.
+    """
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    status, nv, swapped, rows, cols, xs, ys, pay, reg, spread = ker.vertex_enumeration(
+        A, B, tol, max(tol, _PARTNER_BAND), max_bases
+    )
+    if status != _vk.OK or not reg.max() <= tol * spread:
+        return None
+    for a in (xs, ys, pay):
+        a.flags.writeable = False
+    E = reg.shape[0]
+    eqs = tuple(Equilibrium((xs[k], ys[k]), pay[k], float(reg[k])) for k in range(E))
+    dominated = (
+        () if rows.all() else tuple(int(i) for i in np.flatnonzero(~rows)),
+        () if cols.all() else tuple(int(j) for j in np.flatnonzero(~cols)),
+    )
+    single = tuple((k,) for k in range(E))
+    side = "Q" if swapped else "P"
+    msgs = [
+        f"{_plural(E, 'extreme equilibri')} (nondegenerate game; {nv} vertices of {side}, "
+        f"{'complement/pivot' if swapped else 'pivot/complement'} enumeration)"
+    ]
+    if dominated != ((), ()):
+        msgs.append(
+            f"{len(dominated[0])} row(s) and {len(dominated[1])} column(s) removed by "
+            "iterated strict dominance (never played in any equilibrium)"
+        )
+    return NashResult(
+        equilibria=eqs,
+        method="support",
+        complete=True,
+        converged=True,
+        message="; ".join(msgs),
+        parameters=params,
+        nit=None,
+        details={
+            "degenerate": False,
+            "n_vertices": (None, nv) if swapped else (nv, None),
+            "routes": (None, "pivot") if swapped else ("pivot", None),
+            "dominated": dominated,
+            "components": single,
+            "continua": (),
+            "nash_subsets": single,
+        },
+    )
 
 
 def _one_polytope(
@@ -438,8 +509,9 @@ def lemke_howson(
     polytopes, drops ``initial_label`` and pivots alternately in the two polytopes until
     that label is picked up again. The minimum-ratio test is lexicographic (the polytopes
     are perturbed symbolically), so every path is well defined and terminates, degenerate
-    games included. All paths run together: every pivot step is one batched linear-algebra
-    call over the paths still running.
+    games included. With numba installed each path runs in a compiled kernel (the same
+    pivots); otherwise, and whenever a compiled path meets a tie, all paths run together:
+    every pivot step is one batched linear-algebra call over the paths still running.
 
     Parameters
     ----------
@@ -475,10 +547,37 @@ def lemke_howson(
     max_pivots = check_int("max_pivots", max_pivots, low=1)
     g, A, B = _bimatrix(game, "lemke-howson")
     m, n = A.shape
-    labels = _check_labels(initial_label, m + n)
     params = {"initial_label": initial_label, "max_pivots": max_pivots, "tol": tol}
-
-    if labels.size == 1:
+    one = isinstance(initial_label, int | np.integer) and not isinstance(initial_label, bool)
+    ker = _vk.kernels() if one else None
+    if ker is not None:  # one path, compiled (the common case: no label array)
+        lab = check_int("initial_label", initial_label, low=0, high=m + n - 1)
+        ok, x, y, n_piv, pay, reg, spread = ker.lemke_howson(
+            np.ascontiguousarray(A, dtype=np.float64),
+            np.ascontiguousarray(B, dtype=np.float64),
+            lab,
+            max_pivots,
+            tol,
+        )
+        if ok and reg <= tol * spread:
+            for a in (x, y, pay):
+                a.flags.writeable = False
+            return NashResult(
+                equilibria=(Equilibrium((x, y), pay, float(reg)),),
+                method="lemke-howson",
+                complete=False,
+                converged=True,
+                message="1 equilibrium from 1 starting label",
+                parameters=params,
+                nit=n_piv,
+                details={"labels": {lab: 0}, "pivots": {lab: n_piv}},
+            )
+    labels = _check_labels(initial_label, m + n)
+    if not one and labels.size > 1 and (ker := _vk.kernels()) is not None:
+        many = _compiled_paths(ker, A, B, labels, max_pivots, tol, params)
+        if many is not None:
+            return many
+    if ker is None and labels.size == 1:
         lean = _lh_single(A, B, int(labels[0]), max_pivots, tol)
         if lean is not None:
             x, y, n_piv = lean
@@ -556,6 +655,50 @@ def lemke_howson(
         parameters=params,
         nit=int(pivots.sum()),
         details=details,
+    )
+
+
+def _compiled_paths(
+    ker: Any,
+    A: NDArray,
+    B: NDArray,
+    labels: NDArray[np.intp],
+    max_pivots: int,
+    tol: float,
+    params: dict[str, Any],
+) -> NashResult | None:
+    """Several Lemke-Howson paths, one compiled call each; the same result as the batched
+    lexicographic paths (distinct equilibria in the order of the labels that found them),
+    or None when some path meets a tie, runs out of pivots or fails the regret check (then
+    the batched paths run for every label)."""
+    A = np.ascontiguousarray(A, dtype=np.float64)
+    B = np.ascontiguousarray(B, dtype=np.float64)
+    eqs: list[Equilibrium] = []
+    profiles: list[NDArray] = []
+    index_of: dict[int, int | None] = {}
+    pivots: dict[int, int] = {}
+    for lab in labels.tolist():
+        ok, x, y, n_piv, pay, reg, spread = ker.lemke_howson(A, B, lab, max_pivots, tol)
+        if not (ok and reg <= tol * spread):
+            return None
+        pivots[lab] = int(n_piv)
+        prof = np.concatenate([x, y])
+        k = next((i for i, q in enumerate(profiles) if np.abs(q - prof).max() <= 1e-9), len(eqs))
+        if k == len(eqs):
+            for a in (x, y, pay):
+                a.flags.writeable = False
+            eqs.append(Equilibrium((x, y), pay, float(reg)))
+            profiles.append(prof)
+        index_of[lab] = k
+    return NashResult(
+        equilibria=tuple(eqs),
+        method="lemke-howson",
+        complete=False,
+        converged=True,
+        message=f"{_plural(len(eqs))} from {labels.size} starting labels",
+        parameters=params,
+        nit=sum(pivots.values()),
+        details={"labels": index_of, "pivots": pivots},
     )
 
 
