@@ -178,7 +178,16 @@ def test_noise_and_critical_noise(run):
             assert r.grade == "full"
         elif r.noise_killings > crit.bracket[1] * kpu:
             assert r.grade != "full"
-    assert rep.thresholds and rep.thresholds[0].parameter == "logit noise"
+    assert [t.parameter for t in rep.thresholds] == ["penalty scale", "logit noise"]
+    # where it breaks: the franchise penalties scaled by the critical value still give a
+    # full race, a little below they do not (the threshold's own bracket)
+    pen = rep.thresholds[0]
+    assert pen.found and 0 < pen.value < 1
+    lo, hi = pen.bracket
+    for scale, full in ((hi, True), (lo, False)):
+        m = dataclasses.replace(rep.model, penalty=scale * np.asarray(rep.model.penalty))
+        r = dt.race_to_the_bottom(m, equilibria=False, mixed="none")
+        assert (r.verdict == "full") is full
 
 
 def test_demand_reduction_brackets_the_policy(run):

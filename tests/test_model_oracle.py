@@ -278,7 +278,10 @@ def scenarios(draw):
         }
     elif market == "fixed":
         w = np.array(per(0.1, 1.0))
-        mk = {"revenue": draw(st.floats(0.0, 4.0)), "shares": list(w / w.sum())}
+        # no revenue, or at least 1e-3 (a per-revenue score of a revenue like 1e-50 spans
+        # more noise scales than the quadrature lattice indexes: refused, tested below)
+        revenue = draw(st.one_of(st.just(0.0), st.floats(1e-3, 4.0)))
+        mk = {"revenue": revenue, "shares": list(w / w.sum())}
     attribution = None
     if draw(st.booleans()):
         a, b = draw(st.permutations(range(n)))[:2]
@@ -737,3 +740,17 @@ def test_rule_descriptions_and_repr(rule):
 def test_bad_input_is_rejected_with_a_clear_error(make, match):
     with pytest.raises(dt.DeterrenceError, match=match):
         make()
+
+
+def test_noise_too_small_for_the_score_span_is_refused():
+    """A per-revenue score of a tiny revenue (1e-52) under attribution noise 0.05 spans more
+    quadrature steps than the lattice can index: a GameTooLargeError naming the noise, not a
+    numpy warning."""
+    model = dt.TargetingModel(
+        n_orgs=2,
+        levels=[[0.0], [0.0, 0.5]],
+        market=dt.Market(revenue=4e-52, shares=[0.5, 0.5]),
+        rule=dt.NoisyMostViolent(noise=0.05, per_revenue=True),
+    )
+    with pytest.raises(GameTooLargeError, match=r"noise=0\.05 .*quadrature lattice steps"):
+        model.game().deviation_payoffs([[1.0], [0.5, 0.5]])

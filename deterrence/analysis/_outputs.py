@@ -122,6 +122,9 @@ def main_summary(rep: Any) -> str:
         )
     )
     L.append("   (US$ bn; fixed fine: the preset's one year of U.S. revenue x p, for comparison)")
+    for t in rep.thresholds:
+        if t.parameter == "penalty scale" and t.kind == "smallest" and t.applicable:
+            L.append("   where it breaks: " + t.describe())
     L.append("")
     L.append(
         f"2. THE CAMPAIGN round by round ({job.campaign_runs} runs x {job.campaign_rounds} months, "

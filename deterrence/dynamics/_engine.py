@@ -8,9 +8,10 @@ provider*:
 * :class:`DenseRows` reads a :class:`~deterrence.NormalFormGame`'s table directly: the row of
   player ``i`` at profile ``a`` is ``payoffs[i][a_1, .., :, .., a_N]``, fetched for a whole
   batch with one flat fancy-index;
-* :class:`OracleRows` asks any :class:`~deterrence.games.base.Game` through its
-  deviation-payoff oracle, with the pure profile as one-hot mixed strategies (one oracle call
-  gives every player's row; results are cached per profile).
+* :class:`OracleRows` asks any :class:`~deterrence.games.base.Game` for player ``i``'s rows
+  through its pure-row hook (:meth:`~deterrence.games.base.Game._pure_payoff_rows`: the
+  deviation oracle at the one-hot profile by default, the exact pure-profile formulas of a
+  structured game), one call per batch of uncached rows, cached per (player, others' actions).
 
 Cycle detection for deterministic updates is Brent's algorithm run on every start at once
 (a tortoise snapshot per start, compared with the current state after each step), on the
@@ -124,7 +125,16 @@ def _c_strides(shape: tuple[int, ...]) -> NDArray[np.int64]:
 
 
 class OracleRows:
-    """Payoff rows from the deviation-payoff oracle (any game), cached per pure profile."""
+    """Payoff rows from the game's pure-row hook (any game), cached per (player, profile).
+
+    A row of player ``i`` comes from :meth:`~deterrence.games.base.Game._pure_payoff_rows`
+    (generic: the deviation oracle at the one-hot profile; a structured game evaluates the
+    ``shape[i]`` deviation profiles directly). Every row missing from the cache in a batch
+    is fetched with one hook call. The cache key is ``i`` with the *other* players'
+    actions (``i``'s own entry does not change its row), as one int (the flat profile code
+    with ``i``'s digit zeroed) when codes fit in an int64, a tuple otherwise; cached rows
+    are read-only.
+    """
 
     kind = "oracle"
 
@@ -132,30 +142,52 @@ class OracleRows:
         self.game = game
         self.shape = game.shape
         self.n = len(self.shape)
-        self.cache: dict[tuple[int, ...], list[NDArray]] = {}
+        self.cache: dict[Any, NDArray[np.float64]] = {}
         self.cache_size = cache_size
-        self.eyes = [np.eye(k) for k in self.shape]
         n_prof = game.n_profiles
         # flat profile codes (for fast state comparisons) when they fit in an int64
         self.n_profiles = n_prof if n_prof * (self.n + 1) < 2**62 else None
         self.strides = _c_strides(self.shape) if self.n_profiles else None
 
-    def deviation(self, key: tuple[int, ...]) -> list[NDArray]:
-        d = self.cache.get(key)
-        if d is None:
-            prof = tuple(self.eyes[i][a] for i, a in enumerate(key))
-            d = [np.asarray(x, dtype=float) for x in self.game._deviation_payoffs(prof)]
-            if len(self.cache) >= self.cache_size:
-                self.cache.clear()
-            self.cache[key] = d
-        return d
+    def _keys(self, i: int, profiles: NDArray[np.int64], codes: NDArray | None) -> list[Any]:
+        if self.strides is not None:
+            if codes is None:
+                codes = profiles @ self.strides
+            base = codes - profiles[:, i] * self.strides[i]
+            return [(i, c) for c in base.tolist()]
+        out = []
+        for p in profiles.tolist():
+            p[i] = 0
+            out.append((i, *p))
+        return out
 
     def rows(
         self, i: int, profiles: NDArray[np.int64], codes: NDArray[np.int64] | None = None
     ) -> NDArray[np.float64]:
-        if len(profiles) == 0:
+        """``out[s, b]``: player ``i``'s payoff at ``profiles[s]`` with its action set to b."""
+        m = len(profiles)
+        if m == 0:
             return np.empty((0, self.shape[i]))
-        return np.stack([self.deviation(tuple(p))[i] for p in profiles.tolist()])
+        keys = self._keys(i, profiles, codes)
+        cache = self.cache
+        got = [cache.get(k) for k in keys]
+        miss = [s for s, r in enumerate(got) if r is None]
+        if miss:
+            first: dict[Any, int] = {}
+            for s in miss:
+                first.setdefault(keys[s], s)
+            sel = np.fromiter(first.values(), dtype=np.int64, count=len(first))
+            fresh = np.asarray(self.game._pure_payoff_rows(i, profiles[sel]), dtype=float)
+            fresh.setflags(write=False)
+            if len(cache) + len(first) > self.cache_size:
+                cache.clear()
+            for r, k in enumerate(first):
+                cache[k] = fresh[r]
+            for s in miss:
+                got[s] = cache[keys[s]]
+        if m == 1:
+            return got[0][None, :]
+        return np.stack(got)
 
 
 def row_provider(game: Game) -> DenseRows | OracleRows:

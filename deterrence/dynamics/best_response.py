@@ -1,8 +1,9 @@
 """Best-response dynamics on pure profiles, with exact cycle detection.
 
 At each revision a player switches to a best response to the others' current actions.
-Everything goes through the game's deviation-payoff oracle (the pure profile as one-hot
-mixed strategies), so it runs on dense and structured games alike; a dense
+Payoff rows come from the game's pure-row hook (:meth:`~deterrence.Game.pure_payoff_rows`:
+the deviation oracle at the one-hot profile by default, a structured game's exact
+pure-profile formulas), so it runs on dense and structured games alike; a dense
 :class:`~deterrence.NormalFormGame` takes a fast path that reads its payoff table directly
 (same results, tested).
 

@@ -55,6 +55,7 @@ _RESETTABLE_HOOKS = (
     "symmetric_payoffs",
     "symmetric_pair_payoffs",
     "payoff_jacobian",
+    "_pure_payoff_rows",
 )
 
 
@@ -97,6 +98,11 @@ class Game(abc.ABC):
         The deviation payoffs and their Jacobian as one function of a concatenated profile
         vector (a :class:`PayoffJacobian`), what path-following solvers evaluate; a dense
         game returns one batched tensor product.
+    :meth:`pure_payoff_rows`, :meth:`_pure_payoff_rows`
+        One player's payoff row (its payoff at each of its actions) against each of a batch
+        of pure profiles: what best-response dynamics read at every revision. Generic: one
+        oracle call per profile; a structured game evaluates the deviation profiles
+        directly.
     :meth:`dense_payoffs`
         The payoff array when the game already holds one (None by default; never builds a
         table), so dynamics can read rows straight from it.
@@ -104,8 +110,8 @@ class Game(abc.ABC):
         The dense table, for algorithms that need it (refused above a size limit).
 
     Setting an optional hook (``pair_payoffs``, ``_pair_payoffs_all``,
-    ``symmetric_payoffs``, ``symmetric_pair_payoffs``, ``payoff_jacobian``) to ``None`` in a
-    subclass body restores the generic default.
+    ``symmetric_payoffs``, ``symmetric_pair_payoffs``, ``payoff_jacobian``,
+    ``_pure_payoff_rows``) to ``None`` in a subclass body restores the generic default.
 
     Examples
     --------
@@ -406,6 +412,76 @@ class Game(abc.ABC):
         ([1.5, 3.0, 3.0, 5.0], [[3.0, 0.0], [5.0, 1.0]])
         """
         return PayoffJacobian(self, scale)
+
+    # ------------------------------------------------------------------ pure profiles
+    def pure_payoff_rows(self, i: int, profiles: ArrayLike) -> NDArray[np.float64]:
+        """Player ``i``'s payoff at each of its actions against each given pure profile.
+
+        Parameters
+        ----------
+        i
+            The player.
+        profiles
+            Action indices, shape ``(m, n_players)`` (or one profile, ``(n_players,)``);
+            entry ``i`` of each row is ignored.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(m, shape[i])``: ``out[s, b]`` is ``i``'s payoff when it plays ``b`` and
+            every other player ``j`` plays ``profiles[s, j]``.
+
+        Notes
+        -----
+        The validated front of :meth:`_pure_payoff_rows`, the hook best-response dynamics
+        call at every revision (through
+        :class:`~deterrence.dynamics._engine.OracleRows`). The generic hook makes one oracle
+        call per profile (the one-hot mixed profile) and keeps row ``i``; a structured game
+        overrides it with its exact pure-profile formulas, batched.
+
+        Examples
+        --------
+        >>> import deterrence as dt
+        >>> pd = dt.NormalFormGame([[[3, 0], [5, 1]], [[3, 5], [0, 1]]])
+        >>> pd.pure_payoff_rows(0, [[0, 0], [1, 1]]).tolist()
+        [[3.0, 5.0], [0.0, 1.0]]
+        """
+        n = self.n_players
+        if isinstance(i, bool) or not isinstance(i, int | np.integer) or not 0 <= i < n:
+            raise InvalidProfileError(
+                f"pure_payoff_rows: i={i!r} is not a player; expected an integer in [0, {n - 1}]"
+            )
+        arr = np.asarray(profiles)
+        if arr.ndim == 1:
+            arr = arr[None, :]
+        if arr.ndim != 2 or arr.shape[1] != n or (arr.size and arr.dtype.kind not in "iu"):
+            raise InvalidProfileError(
+                f"profiles has shape {np.shape(profiles)} and dtype {arr.dtype}; expected "
+                f"integer action indices of shape (m, {n})"
+            )
+        idx = arr.astype(np.int64)
+        bad = (idx < 0) | (idx >= np.asarray(self.shape, dtype=np.int64))
+        if np.any(bad):
+            r, c = (int(x[0]) for x in np.nonzero(bad))
+            raise InvalidProfileError(
+                f"profiles[{r}, {c}]={int(idx[r, c])} is out of range; expected an action "
+                f"index in 0..{self.shape[c] - 1}"
+            )
+        return self._pure_payoff_rows(int(i), idx)
+
+    def _pure_payoff_rows(self, i: int, profiles: NDArray[np.int64]) -> NDArray[np.float64]:
+        """:meth:`pure_payoff_rows` on validated input: ``profiles`` an ``(m, n_players)``
+        int array of valid actions (subclasses may override; dynamics call this).
+
+        Generic: the oracle at each profile as one-hot mixed strategies, row ``i``.
+        """
+        shape = self.shape
+        out = np.empty((len(profiles), shape[i]))
+        eyes = [np.eye(k) for k in shape]
+        for s, prof in enumerate(profiles.tolist()):
+            mixed = tuple(eyes[j][a] for j, a in enumerate(prof))
+            out[s] = np.asarray(self._deviation_payoffs(mixed)[i], dtype=float)
+        return out
 
     # ------------------------------------------------------------------ pure enumeration
     def monotone_form(self) -> Any | None:

@@ -99,6 +99,8 @@ MAX_BLOCK_PROFILES = 2_000_000
 MAX_WORK_ENTRIES = 25_000_000
 #: Largest number of nodes of the noisy-max quadrature grid.
 MAX_GRID_NODES = 2_000_000
+#: Largest number of steps of the quadrature lattice (indices stay exact integers).
+MAX_LATTICE_INDEX = 2.0**52
 #: Largest number of distinct partial sums tracked by the common-shift floor correction.
 MAX_SHIFT_STATES = 2_000_000
 #: Default limit on the number of pure profiles of ``TargetingGame.to_normal_form``.
@@ -199,6 +201,18 @@ class Grid:
         self.a = a
         self.h = h = STEP * sigma
         lattice = (b - a) / h + 1.0
+        if not lattice <= MAX_LATTICE_INDEX:
+            # the nodes are indexed on one lattice: past 2**52 steps the indices are no
+            # longer exact integers (scores spread over ~1e15 noise scales or more)
+            raise too_large(
+                "noise",
+                sigma,
+                lattice,
+                MAX_LATTICE_INDEX,
+                f"quadrature lattice steps (scores from {lo:.3g} to {hi:.3g})",
+                "use a larger noise or rescale the scores (a per-revenue score of a tiny "
+                "revenue is huge)",
+            )
         band = int(np.ceil((self.left + self.right) / STEP)) + 2
         distinct = np.unique(allf)
         if lattice <= MAX_GRID_NODES and lattice <= distinct.size * band:
@@ -237,8 +251,10 @@ class Grid:
         score (clipped to the lattice)."""
         first = np.floor(
             (np.where(np.isfinite(s), s, self.a) - self.left * self.sigma - self.a) / self.h
-        ).astype(np.intp)
-        return np.clip(first, 0, self.n_lattice - self.band)
+        )
+        # clip before the cast: a huge score (say 1e51, a per-revenue score of a tiny
+        # revenue) lies beyond the lattice, and its index does not fit an integer
+        return np.clip(first, 0, self.n_lattice - self.band).astype(np.intp)
 
     def position(self, first: NDArray[np.intp]) -> NDArray[np.intp]:
         """Position in :attr:`x` of lattice nodes (the grid keeps every band whole)."""

@@ -247,6 +247,22 @@ class TargetingGame(Game):
         player = check_int("player", player, low=0, high=self._n - 1)
         return self._deviation_payoffs_for(p, [player])[0]
 
+    def _pure_payoff_rows(self, i: int, profiles: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Player ``i``'s payoff rows at pure profiles (the hook of
+        :meth:`~deterrence.games.base.Game.pure_payoff_rows`): the ``shape[i]`` deviation
+        profiles of every row evaluated by :meth:`pure_components` in one batch.
+
+        These are the numbers the dense table holds (:meth:`to_normal_form` is built from
+        the same pure-profile formulas, bitwise), so dynamics on this game and on its table
+        take the same steps; a row does not depend on the other rows of the batch.
+        """
+        m, k = len(profiles), self._shape[i]
+        if m == 0:
+            return np.empty((0, k))
+        idx = np.repeat(np.asarray(profiles, dtype=np.intp), k, axis=0)
+        idx[:, i] = np.tile(np.arange(k, dtype=np.intp), m)
+        return self.pure_components(idx)["payoff"][:, i].reshape(m, k)
+
     def pair_payoffs(self, profile: Sequence[ArrayLike], i: int, j: int) -> NDArray[np.float64]:
         """Player ``i``'s payoff for each pair (``i``'s level, ``j``'s level), the others
         mixing: ``shape[j]`` single-player oracle calls."""
