@@ -65,6 +65,20 @@ _TOKEN = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
 
 
 # ----------------------------------------------------------------------------- outcomes
+def _race_columns(rep: Any) -> dict[str, Any]:
+    """The columns every race outcome reports, from a :class:`~deterrence.RaceReport`."""
+    return {
+        "verdict": rep.verdict,
+        "dynamics": rep.dynamics,
+        "baseline_violence": rep.baseline_violence,
+        "policy_violence": rep.policy_violence,
+        "violence_reduction": rep.violence_reduction,
+        "reduction_share": rep.reduction_share,
+        "grade": rep.grade,
+        "designations": rep.designations,
+    }
+
+
 def _dynamics_outcome(model: Any, rng: np.random.Generator | None) -> dict[str, Any]:
     """The race verdict from best-response dynamics only (no equilibrium solves).
 
@@ -86,16 +100,7 @@ def _dynamics_outcome(model: Any, rng: np.random.Generator | None) -> dict[str, 
     if fast is not None:
         return fast
     rep = race_to_the_bottom(model, equilibria=False, mixed="none")
-    return {
-        "verdict": rep.verdict,
-        "dynamics": rep.dynamics,
-        "baseline_violence": rep.baseline_violence,
-        "policy_violence": rep.policy_violence,
-        "violence_reduction": rep.violence_reduction,
-        "reduction_share": rep.reduction_share,
-        "grade": rep.grade,
-        "designations": rep.designations,
-    }
+    return _race_columns(rep)
 
 
 # ----------------------------------------------------------------------------- fast race
@@ -393,14 +398,7 @@ def _race_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
     rep = race_to_the_bottom(model)
     mixed = rep.policy_mixed
     return {
-        "verdict": rep.verdict,
-        "dynamics": rep.dynamics,
-        "baseline_violence": rep.baseline_violence,
-        "policy_violence": rep.policy_violence,
-        "violence_reduction": rep.violence_reduction,
-        "reduction_share": rep.reduction_share,
-        "grade": rep.grade,
-        "designations": rep.designations,
+        **_race_columns(rep),
         "pure_equilibria": (
             np.nan if rep.policy_equilibria is None else len(rep.policy_equilibria.equilibria)
         ),
