@@ -445,3 +445,36 @@ def test_degenerate_games_certified(seed, acyclic):
     sg = dt.StochasticGame(pay, trans, 0.8)
     for method in ("auto", "homotopy"):
         assert_certified(sg, dt.solve_stochastic(sg, method=method))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 2), (4,), (2, 2, 3, 2)])
+def test_dense_agent_routes_agree_unequal_players(monkeypatch, compiled, shape):
+    """The batched evaluator with players of different action counts, through the compiled
+    kernels and through numpy, against the per-state evaluator (payoffs and Jacobian, off
+    the simplex, some states' values held fixed)."""
+    from deterrence.games.base import PayoffJacobian
+    from deterrence.solvers import _agent_fused, _agent_kernels
+    from deterrence.solvers._stochastic_homotopy import AgentSystem, DenseAgentSystem
+
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(_agent_kernels, "ENABLED", False)
+        monkeypatch.setattr(_agent_fused, "ENABLED", False)
+    rng = np.random.default_rng(len(shape))
+    S, N = 3, len(shape)
+    pay = [rng.random((N, *shape)) for _ in range(S)]
+    trans = [rng.dirichlet(np.ones(S), size=shape) for _ in range(S)]
+    sg = dt.StochasticGame(pay, trans, [0.9, 0.8, 0.7, 0.95][:N])
+    for active in [(0, 1, 2), (0, 2)]:
+        fixed = rng.random((S, N))
+        dense = DenseAgentSystem(sg, active, fixed, 2.0)
+        loops = AgentSystem(sg, active, fixed, 2.0)
+        p = rng.random(dense.K) + 0.2
+        u, J = dense.payoffs_jacobian(p)
+        u, J = u.copy(), J.copy()
+        u_ref, J_ref = PayoffJacobian.payoffs_jacobian(loops, p)
+        np.testing.assert_allclose(u, u_ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(J, J_ref, rtol=0, atol=1e-11)
+        np.testing.assert_allclose(dense.payoffs(p), loops.payoffs(p), rtol=0, atol=1e-12)

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.linalg.lapack
 from numpy.typing import NDArray
 
+from ._block_lowrank import BlockLayout, LowRankSystem
 from ._polish import (
     _block_regrets,
     _final_polish,
@@ -70,6 +71,7 @@ _DROP_LOG_ODDS = 40.0  # freeze an action once p < exp(-40) * (its block's large
 _ADD_LOG_ODDS = 36.0  # track a frozen action again once p > exp(-36) * (block's largest)
 _REVIVE_LOG_ODDS = 30.0  # reject a step after which a frozen action is above exp(-30) * ...
 _REF_LAG = 10.0  # re-choose a block's reference action when it falls this far behind
+_LOWRANK_MIN_K = 150  # from this many actions, block + low-rank solves (dense below)
 _H_BIFURCATION = 1e-6  # a relative step this small may cross a bifurcation (sign change)
 
 
@@ -137,6 +139,7 @@ class _Tracked:
         self.blk = np.zeros((len(sys.sizes), m))
         self.blk[b[act], np.arange(m)] = 1.0
         self._bufs: tuple[NDArray, ...] | None = None  # large systems: evaluate's buffers
+        self._layout: BlockLayout | None = None  # block + low-rank systems: their layout
         # small systems: the difference and sum operators as matrices (one small
         # single-threaded product each is faster than row gathers); large ones use gathers
         self.small = K <= _SMALL_K
@@ -257,6 +260,40 @@ class _Tracked:
         M[self.r_refs, m] = 0.0
         return H, M, pa, p, u
 
+    def evaluate_parts(self, sys: Any, z: NDArray):
+        """Residual H and the augmented Jacobian in block + low-rank form
+        (:class:`~deterrence.solvers._block_lowrank.LowRankSystem`) at the tracked point
+        ``z``, with the probabilities and payoffs: the route of a system with
+        ``payoffs_jacobian_parts`` (no ``K x K`` array)."""
+        m = self.m
+        xa = z[:m]
+        lam = z[m]
+        pr = self._probs(sys, xa)
+        if pr is None:
+            return None
+        pa, p = pr
+        parts = sys.payoffs_jacobian_parts(p)
+        u = parts.u
+        if self._layout is None:
+            self._layout = BlockLayout(
+                self.act,
+                sys.L,
+                sys.m,
+                self.r_non,
+                self.r_ref_of,
+                self.r_refs,
+                sys.block_of,
+                parts.player,
+                sys.N,
+            )
+        du = u[self.nonref] - u[self.nonref_ref]
+        H = np.empty(m)
+        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
+        H[self.r_refs] = self.blk @ pa - 1.0
+        with np.errstate(all="ignore"):  # (a wild iterate: the factorisation rejects it)
+            lr = LowRankSystem(self._layout, parts, pa, float(lam), du)
+        return H, lr, pa, p, u
+
 
 def _retrack(sys: Any, tk: _Tracked, x: NDArray, r: NDArray) -> _Tracked | None:
     """The tracked set at the full log-probabilities ``x`` (``r``: each action's gap to the
@@ -283,13 +320,20 @@ def _trace(
     tol: float = 1e-10,
     stop_at_equilibrium: bool = True,
     chord: bool = False,
+    corrector_tol: float = _CORRECTOR_TOL,
 ) -> _Trace:
     """Trace the principal logit branch of ``sys`` (lambda in payoff-scale units).
 
     ``chord=True``: the corrector evaluates the Jacobian once, at the predicted point, and
     takes chord steps from there while they contract fast (a costly Jacobian: one per step
-    instead of two; the tangent comes from the predicted point's factorisation)."""
+    instead of two; the tangent comes from the predicted point's factorisation).
+    ``corrector_tol``: the weighted corrector error accepted at a path point.
+
+    A system with ``payoffs_jacobian_parts`` (a dense stochastic game's agent form) and at
+    least :data:`_LOWRANK_MIN_K` actions is solved in block + low-rank form
+    (:mod:`deterrence.solvers._block_lowrank`), never as a dense matrix."""
     fresh, rate0 = (1, 0.0) if chord else (2, 1.0)
+    lowrank = hasattr(sys, "payoffs_jacobian_parts") and sys.K >= _LOWRANK_MIN_K
     sizes = sys.sizes
     K = sys.K
     refs0 = np.asarray(sys.offsets, dtype=np.intp)
@@ -306,18 +350,33 @@ def _trace(
         rhs[m, 1] = 1.0
         w = weight[: m + 1]
         d1, prev, kappa, rate = 0.0, 0.0, 0.0, rate0
-        lu = piv = tau = None
+        lu = piv = tau = fac = sign = None
         for it in range(_MAX_NEWTON):
             if it < fresh or rate > _QUADRATIC:
-                ev = tk.evaluate(sys, z)
-                if ev is None:
-                    return None
-                H, M, pa, p, u = ev
-                M[m] = t_ref
-                rhs[:m, 0] = -H
-                lu, piv, sol, info = _GESV(M, rhs, overwrite_a=True, overwrite_b=False)
-                if info != 0:
-                    return None
+                if lowrank:
+                    ev = tk.evaluate_parts(sys, z)
+                    if ev is None:
+                        return None
+                    H, LR, pa, p, u = ev
+                    fac = LR.factor(t_ref)
+                    if fac is None:
+                        return None
+                    rhs[:m, 0] = -H
+                    sol = fac.solve(rhs)
+                    if sol is None:
+                        return None
+                    sign = fac.sign
+                else:
+                    ev = tk.evaluate(sys, z)
+                    if ev is None:
+                        return None
+                    H, M, pa, p, u = ev
+                    M[m] = t_ref
+                    rhs[:m, 0] = -H
+                    lu, piv, sol, info = _GESV(M, rhs, overwrite_a=True, overwrite_b=False)
+                    if info != 0:
+                        return None
+                    fac, sign = None, None
                 delta, tau = sol[:, 0], sol[:, 1]
             else:
                 ev = tk.residual(sys, z)
@@ -325,9 +384,14 @@ def _trace(
                     return None
                 H, pa, p, u = ev
                 rhs[:m, 0] = -H
-                delta, info = _GETRS(lu, piv, rhs[:, 0])
-                if info != 0:
-                    return None
+                if fac is not None:
+                    delta = fac.solve(rhs[:, 0])
+                    if delta is None:
+                        return None
+                else:
+                    delta, info = _GETRS(lu, piv, rhs[:, 0])
+                    if info != 0:
+                        return None
             # distances count a log-probability fully only where the probability is not
             # negligible (the log of a small probability moves fast but harmlessly), and
             # lambda relative to its size
@@ -343,7 +407,7 @@ def _trace(
             else:
                 rate = dn / prev if prev > 0 else 0.0
                 kappa = max(kappa, rate)
-            done = dn <= _CORRECTOR_TOL
+            done = dn <= corrector_tol
             if not done and dn < _NOISE_CHECK:
                 # converged all the same if the step is what rounding errors in H (about
                 # eps * lambda) alone would cause, which no tolerance can get below
@@ -356,7 +420,7 @@ def _trace(
             # dn * rate at most; its payoffs cost one oracle call
             # (chord steps from the predicted point's Jacobian contract linearly)
             nxt = dn * rate * rate if rate <= _QUADRATIC and not chord else dn * rate
-            early = not done and it > 0 and nxt <= _CORRECTOR_TOL
+            early = not done and it > 0 and nxt <= corrector_tol
             prev = dn
             if done or early:
                 norm = math.sqrt(float(tau @ tau))
@@ -369,7 +433,9 @@ def _trace(
                         return None
                     p = pr[1]
                     u = sys.payoffs_ext(p)
-                return z, p, u, tau / norm, d1, kappa, _det_sign(lu, piv)
+                if sign is None:
+                    sign = _det_sign(lu, piv)
+                return z, p, u, tau / norm, d1, kappa, sign
             z = z + delta
         return None
 

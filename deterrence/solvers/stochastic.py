@@ -58,13 +58,15 @@ from ..games.stochastic import (
     StochasticGame,
     check_stationary_profile,
 )
-from ._continuation import DEFAULT_LAMBDA_MAX, _trace
+from ._continuation import _CORRECTOR_TOL, DEFAULT_LAMBDA_MAX, _trace
 from ._stochastic_homotopy import DenseAgentSystem, agent_system
 from .results import _fmt_strategy
 
 __all__ = ["StochasticResult", "solve_stochastic", "stochastic_regret"]
 
 METHODS = ("auto", "backward", "homotopy")
+#: Corrector tolerance of a dense agent form's path (see :func:`_homotopy`).
+_DENSE_CORRECTOR_TOL = 1e-7
 
 #: Largest number of entries ``n_profiles * max(n_i)`` of the pure check at a self-loop state.
 PURE_CHECK_LIMIT = 5_000_000
@@ -348,6 +350,12 @@ def _homotopy(
         tol=opts["tol"],
         # a dense agent form's Jacobian costs far more than its payoffs: one per step
         chord=isinstance(sysm, DenseAgentSystem),
+        # the path only has to stay on its branch (the polish makes the end point exact):
+        # a dense agent form's path points to 1e-7 (the same equilibria on 30 random games
+        # of 2-8 states, 2-3 players, 2-5 actions as at the default 1e-9; 17% fewer calls)
+        corrector_tol=_DENSE_CORRECTOR_TOL
+        if isinstance(sysm, DenseAgentSystem)
+        else _CORRECTOR_TOL,
     )
     if tr.equilibrium is not None:
         p, found = tr.equilibrium, True
