@@ -6,6 +6,11 @@ and certifies the result (regret recomputed from the game). Target: under 10 s o
 cores. ``campaign-4x5`` (smoke) also runs the generic :func:`deterrence.solve_stochastic`
 on the same campaign and checks both agree on being equilibria.
 
+Against sgamesolver (``campaign-vs-sgamesolver``): the same campaign solved by
+:func:`deterrence.solve_campaign` and by sgamesolver's QRE homotopy on its dense form
+(``Campaign.to_dense``), 3 x 5 (smoke), 4 x 5 and 4 x 7 (full run), both answers checked
+on the dense arrays; ``test_print_campaign_ratios`` prints the ratios of the timed run.
+
 Mixed stage states (issue 11): ``campaign-symmetric`` solves the shipped "symmetric" preset
 (6 identical organizations x 11 levels, 63 states, no pure equilibrium in the 57 targeted
 states) by the symmetric state tracer; ``campaign-het-mixed`` a heterogeneous campaign
@@ -20,10 +25,16 @@ Timed run: ``DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_camp
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import deterrence as dt
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _sg import check_profile, import_sgamesolver, payoff_span, sgs_solve
 
 
 def het_campaign(n: int, levels: int) -> dt.Campaign:
@@ -122,3 +133,76 @@ def test_campaign_mixed_versus_generic_fallback(benchmark, full_run, monkeypatch
     slow = time.perf_counter() - t0
     assert old.converged and "homotopy" in old.details["stage_methods"]
     print(f"\n{kind}: fast {fast:.2f} s, generic fallback {slow:.2f} s, ratio {slow / fast:.0f}x")
+
+
+# ---------------------------------------------------------------- against sgamesolver
+#: (organizations, levels, full run only)
+SG_INPUTS = [(3, 5, False), (4, 5, True), (4, 7, True)]
+_SG_TIMES: dict[tuple[str, str], float] = {}
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(
+            (n, L),
+            id=f"{n}x{L}",
+            marks=[pytest.mark.benchmark(group=f"campaign-vs-sgamesolver {n}x{L}")]
+            + ([pytest.mark.full_only] if full else []),
+        )
+        for n, L, full in SG_INPUTS
+    ],
+)
+@pytest.mark.parametrize("contender", ["deterrence-campaign", "sgamesolver-qre-cython"])
+def test_campaign_versus_sgamesolver(benchmark, bench_min, size, contender):
+    """The same campaign (``het_campaign``: every survivor set a state) solved by
+    :func:`deterrence.solve_campaign` (the structured oracle, backward over the survivor
+    lattice) and by sgamesolver's QRE homotopy on its dense form
+    (:meth:`~deterrence.games.stochastic.BaseStochasticGame.to_dense`: a payoff table and a
+    transition table per state, which is all sgamesolver can take). Both answers are
+    checked on the dense arrays by the independent ``_sg.check_profile``."""
+    n, L = size
+    camp = het_campaign(n, L)
+    dense = camp.to_dense()
+    label = f"{n} organizations x {L} levels, {camp.n_states} states"
+    if contender == "deterrence-campaign":
+        res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=3, iterations=1)
+        assert res.converged
+        reg, V = check_profile(dense, res.strategies)
+        assert reg <= 1e-8 * payoff_span(dense), reg
+        np.testing.assert_allclose(res.values, V, atol=1e-8 * np.abs(V).max())
+    else:
+        sgs = import_sgamesolver()
+        from sgamesolver.homotopy import _qre
+
+        if not getattr(_qre, "ct", False):
+            pytest.skip("sgamesolver was installed without its cython extension")
+        peer = sgs.SGame(list(dense.payoffs), list(dense.transitions), np.asarray(dense.discount))
+        strat, vals = benchmark.pedantic(
+            lambda: sgs_solve(sgs, peer, "cython"), rounds=1, iterations=1
+        )
+        S = dense.n_states
+        prof = [[strat[s, i, : dense.shape(s)[i]] for i in range(n)] for s in range(S)]
+        reg, V = check_profile(dense, prof)
+        np.testing.assert_allclose(vals, V, rtol=1e-3, atol=1e-9 * np.abs(V).max())
+        assert reg <= 1e-3 * payoff_span(dense), f"sgamesolver's regret {reg}"
+    t = bench_min(benchmark)
+    if t is not None:
+        _SG_TIMES[(label, contender)] = t
+
+
+def test_print_campaign_ratios(capsys):
+    """Ratio table of the timed run (sgamesolver time / ours); nothing when timing is off."""
+    if not _SG_TIMES:
+        pytest.skip("no timings (run with --benchmark-enable)")
+    lines = ["", "campaign: fastest round, sgamesolver QRE (dense form) / solve_campaign"]
+    for label in sorted({k for k, _ in _SG_TIMES}):
+        ours = _SG_TIMES.get((label, "deterrence-campaign"))
+        peer = _SG_TIMES.get((label, "sgamesolver-qre-cython"))
+        if ours and peer:
+            lines.append(
+                f"  {label}: deterrence {ours:7.3f} s, sgamesolver {peer:7.2f} s, "
+                f"ratio {peer / ours:6.1f}x"
+            )
+    with capsys.disabled():
+        print("\n".join(lines))

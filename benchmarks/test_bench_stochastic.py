@@ -22,7 +22,7 @@ here, in the benchmark only, before the import. It is skipped with a reason when
 installed. Its values are reported unnormalised, like ours (checked below).
 
 Outside the timed part every answer is checked by an independent computation written here
-(:func:`_check`: the profile's values from the dense arrays, then every one-shot deviation
+(`_sg.check_profile`: the profile's values from the dense arrays, then every one-shot deviation
 gain): ours converged with regret <= 1e-8 x payoff range; sgamesolver's regret is
 recorded (and must be below 1e-3 x range), with the largest distance between its
 strategies and ours (both trace the principal branch of the same logit correspondence).
@@ -35,14 +35,17 @@ Full run (prints a ratio table at the end)::
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import deterrence as dt
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _sg import check_profile, import_sgamesolver, payoff_span, sgs_solve
 
 #: (states, players, actions, games per round, full only)
 INPUTS = [(3, 2, 3, 2, False), (8, 3, 5, 3, False), (8, 3, 11, 1, True)]
@@ -65,52 +68,6 @@ def _games(S: int, N: int, A: int, k: int) -> tuple[dt.StochasticGame, ...]:
     return tuple(dt.StochasticGame.random(S, N, A, discount=0.95, rng=rng) for _ in range(k))
 
 
-def _check(sg: dt.StochasticGame, strategies) -> tuple[float, np.ndarray]:
-    """(largest one-shot deviation gain, values) of a stationary profile, straight from the
-    dense arrays (einsum over each state's table; independent of the solver's code)."""
-    S, N = sg.n_states, sg.n_players
-    d = np.asarray(sg.discount)
-    letters = "abcdefgh"[:N]
-    P = np.zeros((S, S))
-    r = np.zeros((S, N))
-    for s in range(S):
-        ops = [np.asarray(strategies[s][j]) for j in range(N)]
-        subs = ",".join(letters)
-        P[s] = np.einsum(f"{letters}z,{subs}->z", sg.transitions[s], *ops)
-        r[s] = np.einsum(f"i{letters},{subs}->i", sg.payoffs[s], *ops)
-    V = np.stack([np.linalg.solve(np.eye(S) - d[i] * P, r[:, i]) for i in range(N)], axis=1)
-    worst = 0.0
-    for s in range(S):
-        for i in range(N):
-            table = sg.payoffs[s][i] + d[i] * (sg.transitions[s] @ V[:, i])
-            others = [letters[j] for j in range(N) if j != i]
-            ops = [np.asarray(strategies[s][j]) for j in range(N) if j != i]
-            Q = np.einsum(f"{letters},{','.join(others)}->{letters[i]}", table, *ops)
-            worst = max(worst, float(Q.max() - np.asarray(strategies[s][i]) @ Q))
-    return worst, V
-
-
-def _range(sg: dt.StochasticGame) -> float:
-    return float(max(p.max() for p in sg.payoffs) - min(p.min() for p in sg.payoffs))
-
-
-def _sgamesolver():
-    if not hasattr(np, "NaN"):
-        # sgamesolver 1.0 still uses the alias removed in numpy 2 (keep the noqa: ruff's
-        # NPY201 fix would rewrite this line into a no-op)
-        np.NaN = np.nan  # noqa: NPY201
-    return pytest.importorskip("sgamesolver", reason="sgamesolver cross-check")
-
-
-def _sgs_solve(sgs, game, implementation: str):
-    with contextlib.redirect_stdout(io.StringIO()):
-        solver = sgs.homotopy.QRE(game, implementation=implementation)
-        solver.solver_setup()
-        solver.solve()
-    eq = solver.equilibrium
-    return np.asarray(eq.strategies), np.asarray(eq.values)
-
-
 @pytest.mark.parametrize("size", [_param(*x) for x in INPUTS])
 @pytest.mark.parametrize("contender", CONTENDERS)
 def test_stochastic(benchmark, bench_min, full_run, size, contender):
@@ -119,8 +76,8 @@ def test_stochastic(benchmark, bench_min, full_run, size, contender):
     ours = [dt.solve_stochastic(g, method="homotopy") for g in games]  # untimed reference
     for g, res in zip(games, ours, strict=True):
         assert res.converged, res.message
-        reg, V = _check(g, res.strategies)
-        assert reg <= 1e-8 * _range(g), reg
+        reg, V = check_profile(g, res.strategies)
+        assert reg <= 1e-8 * payoff_span(g), reg
         np.testing.assert_allclose(res.values, V, atol=1e-8 * np.abs(V).max())
     label = f"{S}s x {N}p x {A}a"
     if contender == "deterrence-homotopy":
@@ -130,7 +87,7 @@ def test_stochastic(benchmark, bench_min, full_run, size, contender):
         impl = contender.rsplit("-", 1)[1]
         if not full_run and (impl == "numpy" or size != INPUTS[0][:4]):
             pytest.skip("sgamesolver beyond the smallest input runs only in the full run")
-        sgs = _sgamesolver()
+        sgs = import_sgamesolver()
         if impl == "cython":
             from sgamesolver.homotopy import _qre
 
@@ -140,21 +97,21 @@ def test_stochastic(benchmark, bench_min, full_run, size, contender):
             sgs.SGame(list(g.payoffs), list(g.transitions), np.asarray(g.discount)) for g in games
         ]
         out = benchmark.pedantic(
-            lambda: [_sgs_solve(sgs, p, impl) for p in peers], rounds=1, iterations=1
+            lambda: [sgs_solve(sgs, p, impl) for p in peers], rounds=1, iterations=1
         )
         notes = []
         for g, res, (strat, vals) in zip(games, ours, out, strict=True):
             prof = [[strat[s, i, : g.shape(s)[i]] for i in range(N)] for s in range(S)]
-            reg, V = _check(g, prof)
+            reg, V = check_profile(g, prof)
             # sgamesolver's values are the unnormalised V = r + d P V, as ours
             np.testing.assert_allclose(vals, V, rtol=1e-3)
-            assert reg <= 1e-3 * _range(g), f"sgamesolver's regret {reg}"
+            assert reg <= 1e-3 * payoff_span(g), f"sgamesolver's regret {reg}"
             dist = max(
                 float(np.abs(prof[s][i] - res.strategies[s][i]).max())
                 for s in range(S)
                 for i in range(N)
             )
-            notes.append(f"regret {reg / _range(g):.1e} x range, distance to ours {dist:.1e}")
+            notes.append(f"regret {reg / payoff_span(g):.1e} x range, distance to ours {dist:.1e}")
         _REPORT[f"{label} {impl}"] = notes
     t = bench_min(benchmark)
     if t is not None:

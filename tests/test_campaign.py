@@ -348,6 +348,161 @@ def test_shipped_scenario_is_reproducible_by_seed():
     assert a.to_dataframe().equals(b.to_dataframe())
 
 
+# ----------------------------------------------------------------------------- dynamics start
+def undercut_campaign(cost=0.0):
+    """Two organizations on three levels, restraint an equilibrium of the full state:
+    ``F = (R/2)/(1-d) = 50``, ``d p F = 22.5 > b``, monopoly ``W = (R+b)/(1-d) = 110``."""
+    m = dt.TargetingModel(
+        n_orgs=2,
+        levels=[0.0, 0.5, 1.0],
+        benefit=1.0,
+        cost=cost,
+        market=dt.Market(revenue=10.0, shares=[0.5, 0.5]),
+        rule=dt.MostViolent(),
+    )
+    return dt.Campaign(m, destroy=0.5, discount=0.9)
+
+
+def first_round(out):
+    df = out.to_dataframe()
+    return df[df["round"] == 0].pivot(index="run", columns="organization", values="violence")
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # facing the top: 0 -> 5 + 0.9 (25 + 55) = 77; 0.5 -> 77.5 (the rival is designated);
+        # 1 -> a tie, 6 + 0.9 (25 + 27.5) = 53.25. Facing restraint: 0 -> 5 + 0.9 * 50 = 50;
+        # 0.5 -> 5.5 + 0.9 * 25 = 28; 1 -> 6 + 22.5 = 28.5 (designated either way)
+        ([1.0, 1.0], [0.5, 0.5]),
+        ([0.0, 1.0], [0.5, 0.0]),
+        ([1.0, 0.0], [0.0, 0.5]),
+        ([0.0, 0.0], [0.0, 0.0]),
+        # facing 0.5: 0 -> 77 (the rival is designated); 0.5 -> a tie, 52.75; 1 -> 28.5
+        ([0.5, 0.5], [0.0, 0.0]),
+        ([0.5, 0.0], [0.0, 0.0]),
+    ],
+)
+def test_dynamics_from_a_given_start_by_hand(start, expected):
+    camp = undercut_campaign()
+    sol = dt.solve_campaign(camp)
+    cf = two_org_campaign(revenue=10.0, benefit=1.0, destroy=0.5, discount=0.9)
+    assert sol.values[0, 0] == pytest.approx(cf["franchise"], rel=1e-12)
+    assert sol.values[0, 0] == pytest.approx(50.0, rel=1e-12)
+    out = dt.run_campaign(
+        camp, rounds=2, runs=4, rng=3, progress=False, policy="dynamics", start=start, solution=sol
+    )
+    assert out.start == tuple(start)
+    first = first_round(out)
+    assert (first[["org1", "org2"]].to_numpy() == expected).all()
+    # the round-0 designation: the most violent above the floor (nobody at 0, 0)
+    df = out.to_dataframe()
+    des = df[(df["round"] == 0) & df["designated"]]
+    if expected == [0.0, 0.0]:
+        assert des.empty
+    elif expected[0] != expected[1]:
+        assert set(des["organization"]) == {"org1" if expected[0] > expected[1] else "org2"}
+
+
+def test_start_top_is_the_default_and_the_top_levels():
+    camp = small_campaign()
+    sol = dt.solve_campaign(camp)
+    kw = {"rounds": 4, "runs": 6, "rng": 5, "progress": False, "policy": "dynamics"}
+    a = dt.run_campaign(camp, solution=sol, **kw)
+    b = dt.run_campaign(camp, solution=sol, start="top", **kw)
+    c = dt.run_campaign(camp, solution=sol, start=[1.0, 1.0, 1.0], **kw)
+    assert a.to_dataframe().equals(b.to_dataframe()) and a.to_dataframe().equals(c.to_dataframe())
+    assert a.start == b.start == c.start == (1.0, 1.0, 1.0)
+    assert (
+        dt.run_campaign(camp, rounds=1, runs=1, rng=0, progress=False, solution=sol).start is None
+    )
+
+
+def test_start_status_quo_is_the_race_baseline():
+    # cost 1.5: without a policy each plays argmax v - 1.5 v**2 over {0, 0.5, 1}, i.e. 0.5
+    camp = undercut_campaign(cost=1.5)
+    race = dt.race_to_the_bottom(camp.model, mixed="none")
+    assert race.baseline_levels.tolist() == [0.5, 0.5]
+    sol = dt.solve_campaign(camp)
+    kw = {"rounds": 3, "runs": 5, "rng": 2, "progress": False, "policy": "dynamics"}
+    a = dt.run_campaign(camp, solution=sol, start="status_quo", **kw)
+    b = dt.run_campaign(camp, solution=sol, start=race.baseline_levels, **kw)
+    top = dt.run_campaign(camp, solution=sol, **kw)
+    assert a.to_dataframe().equals(b.to_dataframe())
+    assert a.start == (0.5, 0.5) and top.start == (1.0, 1.0)
+    # levels within a relative 1e-9 of a level are that level
+    c = dt.run_campaign(camp, solution=sol, start=[0.5 * (1 + 1e-12), 0.5], **kw)
+    assert c.to_dataframe().equals(a.to_dataframe()) and c.start == (0.5, 0.5)
+
+
+def test_dynamics_start_is_reproducible_and_parallel_equals_serial():
+    camp = small_campaign()
+    sol = dt.solve_campaign(camp)
+    kw = {"rounds": 5, "runs": 8, "progress": False, "policy": "dynamics", "solution": sol}
+    start = [0.5, 1.0, 0.0]
+    a = dt.run_campaign(camp, rng=7, start=start, **kw)
+    b = dt.run_campaign(camp, rng=7, start=start, **kw)
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        c = dt.run_campaign(camp, rng=7, start=start, executor=ex, **kw)
+    da, db, dc = a.to_dataframe(), b.to_dataframe(), c.to_dataframe()
+    assert da.equals(db) and da.equals(dc)
+    # the start matters (round 0 answers it) and the seed does (designations are drawn)
+    top = dt.run_campaign(camp, rng=7, **kw).to_dataframe()
+    assert not da.equals(top)
+    other = dt.run_campaign(camp, rng=8, start=start, **kw).to_dataframe()
+    assert not da[["designated", "destroyed"]].equals(other[["designated", "destroyed"]])
+
+
+def test_entrants_start_at_their_top_level():
+    from deterrence.analysis.campaign import _start_indices
+
+    m = dt.TargetingModel(
+        n_orgs=2,
+        levels=[0.0, 0.5, 1.0],
+        benefit=1.0,
+        market=dt.Market(revenue=4.0, shares=[0.5, 0.5]),
+    )
+    camp = dt.Campaign(m, destroy=0.4, discount=0.8, entry=dt.Entry(probability=0.5, break_in=0.5))
+    assert _start_indices(camp, (0, 1)) == (0, 1, 2, 2)
+    assert _start_indices(camp, "top") == (2, 2, 2, 2)
+    out = dt.run_campaign(
+        camp, rounds=6, runs=6, rng=1, progress=False, policy="dynamics", start=[0.0, 0.5]
+    )
+    assert out.start == (0.0, 0.5)
+    assert out.to_dataframe()["violence"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"start": [1.0, 1.0]}, r"start=\[1\.0, 1\.0\] is not valid with policy='equilibrium'"),
+        ({"start": "top"}, "start='top' is not valid with policy='equilibrium'"),
+        ({"start": [1.0], "policy": "dynamics"}, r"it has 1 entries; expected .* sequence of 2"),
+        ({"start": [1.0, 1.0, 1.0], "policy": "dynamics"}, "it has 3 entries"),
+        ({"start": [0.0, 0.25], "policy": "dynamics"}, r"start\[1\]=0\.25 \(org2\).*nearest is 0"),
+        ({"start": [0.0, float("nan")], "policy": "dynamics"}, r"start\[1\]=nan .*finite"),
+        ({"start": [float("inf"), 0.0], "policy": "dynamics"}, r"start\[0\]=inf .*finite"),
+        ({"start": ["high", 0.0], "policy": "dynamics"}, r"start\[0\]='high' .*real number"),
+        ({"start": [True, 0.0], "policy": "dynamics"}, r"start\[0\]=True .*real number"),
+        (
+            {"start": "today", "policy": "dynamics"},
+            "start='today' is not valid; expected None, 'top', 'status_quo' or a sequence",
+        ),
+        ({"start": 1.0, "policy": "dynamics"}, "start=1.0 is not valid; expected None, 'top'"),
+        ({"start": {"org1": 0.0}, "policy": "dynamics"}, "start=.* is not valid; expected None"),
+    ],
+)
+def test_bad_start_is_refused_before_any_work(kwargs, match, monkeypatch):
+    import deterrence.analysis.campaign as campaign_module
+
+    def no_work(*args, **kw):
+        raise AssertionError("solve_campaign called before start was checked")
+
+    monkeypatch.setattr(campaign_module, "solve_campaign", no_work)
+    with pytest.raises(dt.DeterrenceError, match=match):
+        dt.run_campaign(undercut_campaign(), rounds=1, runs=1, progress=False, **kwargs)
+
+
 def dataclass_small(model):
     """The shipped scenario on a coarse 3-level grid (keeps the test fast)."""
     import dataclasses

@@ -12,7 +12,12 @@ back, the JSON keys are checked, and the numbers are checked against closed form
   every organization plays its status quo (the month's killings are the status quo's),
   exactly one organization is designated, and it is destroyed with probability ``p``;
 * the demand reduction: at the revenue found the status quo is down to the policy's level,
-  and with 5% more revenue it is not.
+  and with 5% more revenue it is not;
+* the transition: month 0 answers the status quo (the month before the announcement). The
+  status quo's most violent organization is designated at any level above the runner-up's,
+  so it undercuts it (its highest level strictly below; a tie would split the designation),
+  and the others, not designated, keep their no-policy best responses: month 0's killings
+  are the status quo's with the leader moved just below the runner-up, in every run.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ def test_json_keys_and_the_2010_count(run):
         "bands",
         "campaign",
         "random_target",
+        "transition",
         "noise",
         "demand_reduction",
         "assumptions",
@@ -84,6 +90,10 @@ def test_json_keys_and_the_2010_count(run):
     assert data["penalty"]["kind"] == "franchise"
     assert {"point", "p10", "p90"} <= set(data["bands"]["policy_killings_per_month"])
     assert data["campaign"]["rounds"] == 12 and len(data["campaign"]["rounds_table"]) == 12
+    tr = data["transition"]
+    assert tr["rounds"] == 12 and len(tr["rounds_table"]) == 12 and tr["runs"] == 20
+    assert tr["start_killings_per_month"] == data["status_quo_killings_per_month"]
+    assert tr["rounds_table"][0]["killings_mean"] == rep.main.transition["killings_mean"].iloc[0]
     assert data["samples"] == 6
     # the library call gives the same numbers (same seed)
     same = rep.to_dict()
@@ -98,13 +108,13 @@ def test_html_report_has_the_figures_and_tables(run):
     page = _Page()
     page.feed((out / "report.html").read_text("utf-8"))
     pngs = [s for s in page.images if s.startswith("data:image/png;base64,")]
-    assert len(pngs) == 3 and len(page.images) == 3
+    assert len(pngs) == 4 and len(page.images) == 4
     import base64
 
     for src in pngs:
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.tables >= 7
-    for name in ("campaign", "noise", "bands"):
+    for name in ("campaign", "transition", "noise", "bands"):
         assert (out / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
     assert not list(out.glob(".*.tmp"))  # atomic writes leave no temporary files
 
@@ -114,6 +124,7 @@ def test_tables_read_back(run):
     for name in (
         "organizations",
         "campaign_rounds",
+        "transition_rounds",
         "random_target_rounds",
         "noise",
         "bands",
@@ -125,6 +136,9 @@ def test_tables_read_back(run):
         assert list(csv.columns) == list(pq.columns) and len(csv) == len(pq) > 0, name
     rounds = pd.read_parquet(out / "campaign_rounds.parquet")
     np.testing.assert_allclose(rounds["killings_mean"], rep.main.campaign["killings_mean"])
+    trans = pd.read_parquet(out / "transition_rounds.parquet")
+    assert list(trans.columns) == list(rounds.columns)
+    np.testing.assert_allclose(trans["killings_p90"], rep.main.transition["killings_p90"])
     orgs = pd.read_parquet(out / "organizations.parquet")
     assert list(orgs["organization"]) == list(rep.model.names)
     assert len(pd.read_parquet(out / "samples.parquet")) == 6
@@ -165,6 +179,57 @@ def test_random_target_first_month(run):
     assert abs(first["destructions"] - job.destroy) <= 4 * se
     # the vacuum shows up after destructions
     assert job.random_campaign["vacuum_killings"].sum() > 0
+
+
+def test_transition_first_month_answers_the_status_quo(run):
+    _, _, rep = run
+    job = rep.main
+    kpu = job.killings_per_unit
+    fr = job.franchise
+    sq = fr["status_quo_killings"].to_numpy(dtype=float)
+    assert sq.sum() == pytest.approx(job.status_quo_killings_per_month)
+    lead, second = np.argsort(-sq)[:2]
+    assert sq[lead] > sq[second]
+    levels = np.asarray(rep.model.levels[lead], dtype=float)
+    below = levels[levels < sq[second] / kpu - 1e-9].max()
+    expected = sq.sum() - sq[lead] + kpu * below
+    first = job.transition.iloc[0]
+    assert first["killings_mean"] == pytest.approx(expected, rel=1e-12)
+    assert first["killings_p10"] == first["killings_p90"] == first["killings_mean"]
+    assert first["killings_mean"] < job.status_quo_killings_per_month
+    # the runner-up is now the most violent: designated in every run, no vacuum yet
+    assert first["designated"] == fr["organization"].iloc[second]
+    assert first["designated_share"] == 1.0 and first["designations"] == 1.0
+    assert first["vacuum_killings"] == 0 and first["survivors"] == 7
+    # on the way down: fewer killings at the end than in month 0, destructions on the way
+    tr = job.transition
+    assert tr["killings_mean"].iloc[-1] < first["killings_mean"]
+    assert (tr["destructions"] <= tr["designations"] + 1e-12).all()
+    assert list(tr.columns) == list(job.campaign.columns)
+    text = rep.summary()
+    assert "3. THE TRANSITION from the status quo" in text
+    assert f"start: the status quo, {job.status_quo_killings_per_month:,.0f} killings" in text
+
+
+def test_transition_has_its_own_seed_and_the_others_keep_theirs(run):
+    """The transition is run_campaign(policy="dynamics", start=the status quo) with the
+    fourth SeedSequence child; the campaign keeps the first (``spawn(4)`` does not move the
+    first three children)."""
+    from deterrence.analysis._comparisons import _designation_success, _per_round
+
+    _, _, rep = run
+    job = rep.main
+    sc = rep.scenario
+    camp = dt.Campaign(sc.model, destroy=_designation_success(sc), discount=job.discount)
+    sol = dt.solve_campaign(camp)
+    seeds = np.random.SeedSequence(7).spawn(4)
+    kw = {"rounds": 12, "runs": 20, "progress": False, "solution": sol}
+    args = (job.killings_per_unit, 20, job.vacuum, job.vacuum_periods)
+    dyn = dt.run_campaign(camp, rng=seeds[3], policy="dynamics", start="status_quo", **kw)
+    np.testing.assert_allclose(dyn.start, rep.race.baseline_levels)
+    pd.testing.assert_frame_equal(_per_round(dyn.to_dataframe(), *args), job.transition)
+    eq = dt.run_campaign(camp, rng=seeds[0], **kw)
+    pd.testing.assert_frame_equal(_per_round(eq.to_dataframe(), *args), job.campaign)
 
 
 def test_noise_and_critical_noise(run):
@@ -235,6 +300,7 @@ def test_assumptions_and_sources_listed(run):
     text = rep.summary()
     assert text.splitlines()[2].startswith("MAIN RESULT:")
     assert "ASSUMPTIONS" in text and "ANY TARGET WILL DO" in text and "DEMAND REDUCTION" in text
+    assert "THE TRANSITION" in text
 
 
 def test_deterrence_alone_runs_analyze(monkeypatch):

@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 import deterrence as dt
-from deterrence.errors import DeterrenceError, InvalidGameError, InvalidProfileError
+from deterrence.errors import (
+    DeterrenceError,
+    GameTooLargeError,
+    InvalidGameError,
+    InvalidProfileError,
+)
 from deterrence.games.stochastic import BaseStochasticGame
 
 
@@ -478,3 +483,31 @@ def test_dense_agent_routes_agree_unequal_players(monkeypatch, compiled, shape):
         np.testing.assert_allclose(u, u_ref, rtol=0, atol=1e-12)
         np.testing.assert_allclose(J, J_ref, rtol=0, atol=1e-11)
         np.testing.assert_allclose(dense.payoffs(p), loops.payoffs(p), rtol=0, atol=1e-12)
+
+
+def test_to_dense_round_trip_and_campaign():
+    """``to_dense``: a dense game gives itself back; a campaign's dense form has the
+    campaign's equilibrium as an equilibrium, with the same values, and the generic dense
+    solver finds the same values; a state too large is refused before any table is built."""
+    sg = dt.StochasticGame.random(3, 2, 3, rng=5)
+    back = sg.to_dense()
+    for s in range(3):
+        np.testing.assert_array_equal(back.payoffs[s], sg.payoffs[s])
+        np.testing.assert_allclose(back.transitions[s], sg.transitions[s], atol=1e-15)
+    model = dt.TargetingModel(
+        n_orgs=3,
+        levels=np.linspace(0.0, 1.0, 4),
+        benefit=[0.08, 0.1, 0.12],
+        market=dt.Market(revenue=2.0, exponent=0.5, base=[0.5, 1.0, 2.0]),
+    )
+    camp = dt.Campaign(model, destroy=0.5, discount=0.9)
+    dense = camp.to_dense()
+    assert dense.n_states == camp.n_states == 7
+    res = dt.solve_campaign(camp)
+    assert res.converged
+    assert dt.stochastic_regret(dense, res.strategies) <= 1e-10 * res.payoff_range
+    gen = dt.solve_stochastic(dense)
+    assert gen.converged
+    np.testing.assert_allclose(gen.values, res.values, atol=1e-9)
+    with pytest.raises(GameTooLargeError, match="max_profiles=10"):
+        camp.to_dense(max_profiles=10)

@@ -585,7 +585,7 @@ def test_without_numba_the_numpy_routes_run(monkeypatch):
     from deterrence.solvers import _vertex_kernels as vk
 
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
-    monkeypatch.setattr(vk, "_COMPILED", None)
+    monkeypatch.setattr(vk._KERNELS, "compiled", None)
     assert vk.kernels() is None
     bos = _game([[3, 0], [0, 2]], [[2, 0], [0, 3]])
     res = dt.vertex_enumeration(bos)

@@ -16,20 +16,27 @@ assembles and formats them, :mod:`deterrence.analysis._outputs` writes them to d
    equilibrium (seeded), with the preset's vacuum upsurge added: after an organization is
    destroyed, killings in its territory rise by ``vacuum`` (36.5%, Calderon et al. 2015) of
    its last level for ``vacuum_periods`` (6) months.
-3. **"Any target will do"**: the same campaign with the target drawn uniformly at random
+3. **The transition from the status quo**: the same campaign (same equilibrium values) under
+   best-response dynamics, :func:`~deterrence.run_campaign` with ``policy="dynamics"``
+   started from the status quo (``start=`` the race's ``baseline_levels``, the killings of
+   the month before the announcement): each month every survivor best-responds to the
+   previous month's levels, valuing the future with the campaign's equilibrium values. The
+   stationary equilibrium restrains from month 0, so section 2 shows the end state; this
+   shows the path to it from today's violence (its own seed, vacuum as in section 2).
+4. **"Any target will do"**: the same campaign with the target drawn uniformly at random
    among the survivors, independent of violence. Exact shortcut: when the designation
    probability does not depend on anyone's violence, neither does the continuation, so the
    stage game of every state is the no-targeting game among its survivors (a Tullock contest
    for the whole revenue) and each state's play is its status quo. Simulated with the
    campaign's own state machine (:meth:`~deterrence.Campaign.next_state`), same seeds.
-4. **Attribution noise**: the announced rule replaced by
+5. **Attribution noise**: the announced rule replaced by
    :class:`~deterrence.NoisyMostViolent` at a few noise levels (in killings a month) and
    :func:`~deterrence.critical_noise`.
-5. **Demand reduction for the same effect**: the fall ``1 - f`` in market revenue (``R ->
+6. **Demand reduction for the same effect**: the fall ``1 - f`` in market revenue (``R ->
    f R``, no targeting) at which the status quo's killings fall to the policy's level (plus
    half a grid step: the status quo is a step function of ``f``), by ``scipy.optimize.brentq``
    on ``f``.
-6. **Uncertainty bands**: a Latin hypercube (:func:`~deterrence.sweep`, ``design="lhs"``)
+7. **Uncertainty bands**: a Latin hypercube (:func:`~deterrence.sweep`, ``design="lhs"``)
    over the preset's ``[ranges]`` (calibrated costs and the flagged assumptions); each point
    re-solves the status quo and the race. The franchise value in a sample is the
    restraint value ``V_i = u_i(minimum) / (1 - d)`` (what :func:`~deterrence.solve_campaign`
@@ -81,10 +88,12 @@ class MainJob:
     franchise
         Per organization: ``franchise_value`` (``V_i``, US$ bn), ``franchise_penalty``
         (``d p V_i``), ``fixed_fine``, ``restraint_value`` (``u_i(min)/(1-d)``).
-    campaign, random_campaign
+    campaign, random_campaign, transition
         Per round: killings a month (``mean``, ``p10``, ``p90`` over runs, vacuum
         included), ``vacuum`` (mean), ``designations``, ``destructions``, ``survivors``
-        (means) and ``designated`` (the most frequently designated organization).
+        (means) and ``designated`` (the most frequently designated organization). The
+        campaign under its stationary equilibrium, with a random target, and under
+        best-response dynamics from the status quo (module docstring, items 2-4).
     noise
         Per noise level: ``noise_killings``, ``noise`` (index units), ``killings_per_month``,
         ``grade``, ``reduction_share``, ``designations``.
@@ -119,6 +128,7 @@ class MainJob:
     campaign_converged: bool
     campaign: Any
     random_campaign: Any
+    transition: Any
     campaign_runs: int
     campaign_rounds: int
     vacuum: float
@@ -278,7 +288,7 @@ def _vacuum(frame: Any, index: Any, vacuum: float, periods: int) -> np.ndarray:
 
 def _random_target_runs(camp: Any, *, rounds: int, runs: int, seed: np.random.SeedSequence) -> Any:
     """The campaign with the target drawn uniformly among the survivors (module docstring,
-    item 3): every state's play is the no-targeting status quo of its survivors."""
+    item 4): every state's play is the no-targeting status quo of its survivors."""
     import pandas as pd
 
     from .race import race_to_the_bottom
@@ -325,7 +335,7 @@ def _demand_reduction(
     model: TargetingModel, target: float, step: float, status_quo: float
 ) -> dict[str, Any]:
     """Share of market revenue that must go (no policy) for the status quo's violence to
-    fall to ``target`` (module docstring, item 5)."""
+    fall to ``target`` (module docstring, item 6)."""
     from scipy.optimize import brentq
 
     if model.market is None or model.market.revenue <= 0:
@@ -402,9 +412,10 @@ def main_job(
     vacuum = float(camp_meta.get("vacuum", 0.0))
     vac_n = int(camp_meta.get("vacuum_periods", 1))
     ss = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
-    seeds = ss.spawn(3)
+    # children 0-2 as before the transition was added (spawn(4) keeps their seeds)
+    seeds = ss.spawn(4)
     timings: dict[str, float] = {}
-    bar = _bar(progress, total=6)
+    bar = _bar(progress, total=7)
 
     def step(name: str, t0: float) -> float:
         timings[name] = time.perf_counter() - t0
@@ -439,12 +450,26 @@ def main_job(
     campaign = _per_round(out.to_dataframe(), kpu, runs, vacuum, vac_n)
     t = step("campaign", t)
 
-    # 3. any target will do
+    # 3. the transition from the status quo
+    tout = run_campaign(
+        camp,
+        rounds=rounds,
+        runs=runs,
+        rng=seeds[3],
+        progress=False,
+        solution=sol,
+        policy="dynamics",
+        start=frace.baseline_levels,
+    )
+    transition = _per_round(tout.to_dataframe(), kpu, runs, vacuum, vac_n)
+    t = step("transition", t)
+
+    # 4. any target will do
     rframe = _random_target_runs(camp, rounds=rounds, runs=runs, seed=seeds[1])
     random_campaign = _per_round(rframe, kpu, runs, vacuum, vac_n)
     t = step("random target", t)
 
-    # 4. attribution noise
+    # 5. attribution noise
     rows = []
     for nk in noise_killings:
         s = float(nk) / kpu
@@ -476,7 +501,7 @@ def main_job(
         crit = critical_noise(fmodel, n_scan=6, xtol=0.05, max_iter=max_iter, executor=executor)
     t = step("noise", t)
 
-    # 5. demand reduction for the same effect
+    # 6. demand reduction for the same effect
     levels = model.levels
     grid_step = min(float(np.min(np.diff(lv))) for lv in levels if len(lv) > 1)
     dem = _demand_reduction(model, frace.policy_violence, grid_step, frace.baseline_violence)
@@ -485,7 +510,7 @@ def main_job(
         dem["achieved_killings_per_month"] = kpu * dem.pop("achieved_violence")
     t = step("demand", t)
 
-    # 6. uncertainty bands
+    # 7. uncertainty bands
     table = None
     qs = ["status_quo_killings_per_month", "policy_killings_per_month", "reduction_share"]
     point = {
@@ -558,6 +583,7 @@ def main_job(
         campaign_converged=bool(sol.converged),
         campaign=campaign,
         random_campaign=random_campaign,
+        transition=transition,
         campaign_runs=runs,
         campaign_rounds=rounds,
         vacuum=vacuum,

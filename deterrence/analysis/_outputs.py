@@ -3,9 +3,10 @@
 :func:`main_summary` is what ``deterrence analyze`` prints on a calibrated scenario,
 :func:`main_dict` the keys it adds to ``--json``, :func:`write_outputs` the folder
 ``--out DIR``: the tables as CSV and Parquet (``organizations``, ``campaign_rounds``,
-``random_target_rounds``, ``noise``, ``bands``, ``samples``, ``assumptions``), the figures
-as PNG (matplotlib, Agg backend) and one self-contained ``report.html`` (figures embedded
-as base64 PNG, tables as HTML). Every file is written to a temporary name in the folder
+``transition_rounds``, ``random_target_rounds``, ``noise``, ``bands``, ``samples``,
+``assumptions``), the figures (``campaign``, ``transition``, ``noise``, ``bands``) as PNG
+(matplotlib, Agg backend) and one self-contained ``report.html`` (figures embedded as
+base64 PNG, tables as HTML). Every file is written to a temporary name in the folder
 and moved into place (``os.replace``), so a reader never sees half a file.
 """
 
@@ -29,13 +30,14 @@ __all__ = ["main_dict", "main_summary", "write_outputs"]
 TABLES = (
     "organizations",
     "campaign_rounds",
+    "transition_rounds",
     "random_target_rounds",
     "noise",
     "bands",
     "samples",
     "assumptions",
 )
-FIGURES = ("campaign", "noise", "bands")
+FIGURES = ("campaign", "transition", "noise", "bands")
 
 
 def _k(x: float | None) -> str:
@@ -134,12 +136,30 @@ def main_summary(rep: Any) -> str:
     L += _rounds_table(job.campaign)
     L.append("")
     L.append(
-        "3. ANY TARGET WILL DO? the same campaign, target drawn uniformly at random among the "
+        f"3. THE TRANSITION from the status quo ({job.campaign_runs} runs x "
+        f"{job.campaign_rounds} months, best-response dynamics: each month every survivor "
+        "best-responds to last month's levels, valuing the future with the campaign's "
+        "equilibrium values)"
+    )
+    L.append(
+        f"   start: the status quo, {_k(job.status_quo_killings_per_month)} killings a month in "
+        "the month before the announcement (every organization at its no-policy level); "
+        "month 0 is the first round of best responses to it"
+    )
+    L += _rounds_table(job.transition)
+    half = _months_to(job.transition, 0.5 * job.status_quo_killings_per_month)
+    L.append(
+        "   killings at half the status quo or less from month "
+        + ("n/a (not within the horizon)" if half is None else str(half))
+    )
+    L.append("")
+    L.append(
+        "4. ANY TARGET WILL DO? the same campaign, target drawn uniformly at random among the "
         "survivors (violence does not change the odds, so each state plays its status quo)"
     )
     L += _rounds_table(job.random_campaign)
     L.append("")
-    L.append("4. ATTRIBUTION NOISE (logit error on the measured violence, in killings a month)")
+    L.append("5. ATTRIBUTION NOISE (logit error on the measured violence, in killings a month)")
     L.append(
         textwrap.indent(
             text_table(
@@ -177,7 +197,7 @@ def main_summary(rep: Any) -> str:
         L.append(f"   false flags: {top.organization} gains most ({top.payoff_gain:+.4g} a month)")
     L.append("")
     dem = job.demand
-    L.append("5. DEMAND REDUCTION for the same effect (no policy)")
+    L.append("6. DEMAND REDUCTION for the same effect (no policy)")
     if dem.get("found"):
         L.append(
             f"   U.S. market revenue would have to fall by {_pct(dem['revenue_fall'])} "
@@ -188,7 +208,7 @@ def main_summary(rep: Any) -> str:
     else:
         L.append(f"   {dem.get('message')}")
     L.append("")
-    L.append("6. UNCERTAINTY (Latin hypercube over the preset's [ranges]: calibrated costs and")
+    L.append("7. UNCERTAINTY (Latin hypercube over the preset's [ranges]: calibrated costs and")
     L.append("   the flagged assumptions; franchise = restraint value in each sample)")
     b = job.bands
     L.append(
@@ -212,7 +232,7 @@ def main_summary(rep: Any) -> str:
     )
     L.append("")
     L.append(
-        f"7. ASSUMPTIONS ({len(job.assumptions)} numbers flagged proxy / assumption / "
+        f"8. ASSUMPTIONS ({len(job.assumptions)} numbers flagged proxy / assumption / "
         f"calibrated / derived) and SOURCES ({len(job.sources)} published numbers)"
     )
     for key, src in job.assumptions.items():
@@ -239,6 +259,15 @@ def _fmt(q: str, x: float) -> str:
 def _short(text: str, width: int = 150) -> str:
     t = " ".join(text.split())
     return t if len(t) <= width else t[: width - 3] + "..."
+
+
+def _months_to(df: Any, level: float) -> int | None:
+    """The first month from which mean killings stay at or below ``level``, or None."""
+    above = df["killings_mean"].to_numpy(dtype=float) > level
+    if above[-1]:
+        return None
+    high = above.nonzero()[0]
+    return int(df["round"].iloc[high[-1] + 1]) if high.size else int(df["round"].iloc[0])
 
 
 def _rounds_table(df: Any) -> list[str]:
@@ -289,6 +318,7 @@ def main_dict(rep: Any) -> dict[str, Any]:
     crit = job.critical_noise
     camp = job.campaign
     rnd = job.random_campaign
+    tr = job.transition
     return {
         "units": rep.scenario.units.describe(),
         "status_quo_killings_per_month": job.status_quo_killings_per_month,
@@ -316,6 +346,19 @@ def main_dict(rep: Any) -> dict[str, Any]:
             "destructions": float(camp["destructions"].sum()),
             "final_survivors": float(camp["survivors"].iloc[-1]),
             "rounds_table": camp.to_dict(orient="records"),
+        },
+        "transition": {
+            "runs": job.campaign_runs,
+            "rounds": job.campaign_rounds,
+            "policy": "dynamics",
+            "start": "status quo",
+            "start_killings_per_month": job.status_quo_killings_per_month,
+            "total_killings": float(tr["killings_mean"].sum()),
+            "designations": float(tr["designations"].sum()),
+            "destructions": float(tr["destructions"].sum()),
+            "final_survivors": float(tr["survivors"].iloc[-1]),
+            "months_to_half": _months_to(tr, 0.5 * job.status_quo_killings_per_month),
+            "rounds_table": tr.to_dict(orient="records"),
         },
         "random_target": {
             "total_killings": float(rnd["killings_mean"].sum()),
@@ -349,6 +392,7 @@ def tables(rep: Any) -> dict[str, Any]:
     out = {
         "organizations": org,
         "campaign_rounds": job.campaign,
+        "transition_rounds": job.transition,
         "random_target_rounds": job.random_campaign,
         "noise": job.noise,
         "bands": job.bands,
@@ -393,6 +437,25 @@ def figures(rep: Any) -> dict[str, Any]:
     ax.set_title("The campaign, month by month (mean and 10-90% band over runs)")
     ax.legend(fontsize="small")
     figs["campaign"] = fig
+
+    fig = Figure(figsize=(7, 3.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    tr = job.transition
+    ax.plot(tr["round"], tr["killings_mean"], color="C1", marker="o", ms=3, label="killings (mean)")
+    ax.fill_between(tr["round"], tr["killings_p10"], tr["killings_p90"], color="C1", alpha=0.2)
+    ax.plot(tr["round"], tr["vacuum_killings"], color="C1", ls=":", lw=1, label="of which vacuum")
+    ax.axhline(job.status_quo_killings_per_month, color="grey", ls="--", lw=1, label="status quo")
+    ax.set_xlabel("month of the campaign")
+    ax.set_ylabel("killings a month")
+    ax.set_ylim(bottom=0)
+    ax2 = ax.twinx()
+    ax2.step(tr["round"], tr["survivors"], where="mid", color="grey", alpha=0.6)
+    ax2.set_ylabel("survivors (mean)", color="grey")
+    ax2.set_ylim(bottom=0)
+    ax.set_title("The transition from the status quo (best-response dynamics, 10-90% band)")
+    ax.legend(fontsize="small", loc="upper right")
+    figs["transition"] = fig
 
     fig = Figure(figsize=(6, 3.5))
     FigureCanvasAgg(fig)

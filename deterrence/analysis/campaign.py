@@ -38,13 +38,18 @@
   (``policy="equilibrium"``: each survivor draws its level from its equilibrium strategy in
   the current state) or under best-response dynamics (``policy="dynamics"``: each
   survivor best-responds to last round's levels, valuing the future with the equilibrium
-  values; the organizations start at their top level, the violence before the
-  announcement). Each run is seeded by its own ``SeedSequence.spawn`` child, so serial
-  and parallel runs give identical numbers.
+  values). Where the dynamics start is ``start=``: the organizations' levels in the month
+  before round 0, to which round 0 is the first best response — by default their top
+  level (``"top"``), or ``"status_quo"`` (the no-policy equilibrium that
+  :func:`~deterrence.race_to_the_bottom` selects, its ``baseline_levels``), or one given
+  level per organization; entrants and splinters start at their top level. Each run is
+  seeded by its own ``SeedSequence.spawn`` child, so serial and parallel runs give
+  identical numbers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +63,10 @@ from ..solvers.stochastic import StochasticResult
 __all__ = ["CampaignResult", "run_campaign", "solve_campaign"]
 
 POLICIES = ("equilibrium", "dynamics")
+#: Named starts of the dynamics (:func:`run_campaign`'s ``start``).
+STARTS = ("top", "status_quo")
+#: Relative tolerance within which a given start level must equal one of the levels.
+START_RTOL = 1e-9
 
 
 # ----------------------------------------------------------------------------- solver
@@ -138,6 +147,10 @@ class CampaignResult:
         Player names (organizations, then their splinters with entry).
     seed
         Entropy of the root ``SeedSequence`` (re-run with ``rng=seed`` to reproduce).
+    start
+        Under ``policy="dynamics"``: each organization's level in the month before round 0
+        (where the dynamics start, in the model's level units); ``None`` under the
+        equilibrium.
     """
 
     runs: int
@@ -147,6 +160,7 @@ class CampaignResult:
     organizations: tuple[str, ...]
     seed: Any
     _frame: Any = field(repr=False)
+    start: tuple[float, ...] | None = None
 
     def to_dataframe(self) -> Any:
         """One row per run, round and organization: ``state``, ``status`` (active,
@@ -225,13 +239,13 @@ def _seed_sequence(rng: Any) -> np.random.SeedSequence:
 
 
 def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    camp, strategies, values, rounds, seed, policy, run = task
+    camp, strategies, values, rounds, seed, policy, run, start = task
     rng = np.random.default_rng(seed)
     names = camp.player_names
     N = camp.n_players
     supply = camp.supply
     s = camp.initial_state
-    last: list[int] = [camp.model.shape[camp._lineage(i)] - 1 for i in range(N)]
+    last: list[int] = list(start)
     rows: list[tuple[Any, ...]] = []
     ever = set(camp.state_info(s)["active"])
     for t in range(rounds):
@@ -355,6 +369,7 @@ def run_campaign(
     progress: bool = True,
     policy: str = "equilibrium",
     solution: StochasticResult | None = None,
+    start: Any = None,
 ) -> CampaignResult:
     """Simulate the campaign round by round (Monte Carlo over runs).
 
@@ -375,9 +390,22 @@ def run_campaign(
         Show a progress bar over runs (``tqdm.auto``).
     policy
         ``"equilibrium"`` (levels drawn from the stationary equilibrium) or
-        ``"dynamics"`` (best responses to last round's levels, from the top level).
+        ``"dynamics"`` (best responses to last round's levels, from ``start``).
     solution
         A solved equilibrium of ``campaign`` to reuse (default: :func:`solve_campaign`).
+    start
+        Where the dynamics start (``policy="dynamics"`` only; refused with the
+        equilibrium, whose play does not depend on it): the organizations' levels in the
+        month before round 0, so round 0 is every survivor's best response to them.
+        ``None`` or ``"top"``: every organization at its top level (the default);
+        ``"status_quo"``: the no-policy equilibrium,
+        ``dt.race_to_the_bottom(campaign.model, mixed="none").baseline_levels`` (the
+        baseline's most violent pure equilibrium, or where sequential best responses from
+        the minimum end when those are not enumerated); or a sequence of one level per
+        organization of ``campaign.model`` (``campaign.model.n_orgs`` entries, in the
+        model's level units), each one of that organization's levels
+        (``campaign.model.levels[i]``) up to a relative ``1e-9``. Entrants and splinters
+        start at their top level when they appear.
 
     Returns
     -------
@@ -393,6 +421,20 @@ def run_campaign(
     >>> s = out.summary()
     >>> bool(s["survivors"].iloc[0] == 2 and s["survivors"].iloc[-1] < 2)
     True
+
+    The dynamics from a given start. Three levels, restraint an equilibrium (``d p F = 22.5
+    > b``, franchise ``F = (R/2)/(1-d) = 50``, monopoly ``W = (R+b)/(1-d) = 110``): facing
+    a rival at the top, ``org1`` undercuts it to 0.5 (the rival is designated, ``5.5 + d
+    ((1-p) F + p W) = 77.5``, against 77 at 0 and a tie at 1); facing a restrained rival,
+    ``org2`` restrains (50, against 28 at 0.5 and 28.5 at 1: it would be designated).
+
+    >>> model = dt.TargetingModel(n_orgs=2, levels=[0.0, 0.5, 1.0], benefit=1.0,
+    ...                           market=dt.Market(revenue=10.0, shares=[0.5, 0.5]))
+    >>> camp = dt.Campaign(model, destroy=0.5, discount=0.9)
+    >>> dyn = dt.run_campaign(camp, rounds=1, runs=1, rng=1, progress=False,
+    ...                       policy="dynamics", start=[0.0, 1.0])
+    >>> dyn.start, dyn.to_dataframe()["violence"].tolist()
+    ((0.0, 1.0), [0.5, 0.0])
     """
     from .._executor import map_tasks
 
@@ -405,6 +447,7 @@ def run_campaign(
     check_choice("policy", policy, POLICIES)
     if not isinstance(progress, bool):
         raise DeterrenceError(f"progress={progress!r} is not valid; expected True or False")
+    given = _check_start(campaign, start, policy)
     ss = _seed_sequence(rng)
     if solution is None:
         solution = solve_campaign(campaign)
@@ -417,8 +460,9 @@ def run_campaign(
         )
     strategies = [[np.asarray(q, dtype=float) for q in prof] for prof in solution.strategies]
     values = np.asarray(solution.values, dtype=float)
+    first = _start_indices(campaign, given)
     tasks = [
-        (campaign, strategies, values, rounds, child, policy, k)
+        (campaign, strategies, values, rounds, child, policy, k, first)
         for k, child in enumerate(ss.spawn(runs))
     ]
     out = map_tasks(
@@ -435,4 +479,82 @@ def run_campaign(
         organizations=campaign.player_names,
         seed=ss.entropy,
         _frame=frame,
+        start=None
+        if policy == "equilibrium"
+        else tuple(float(campaign.model.levels[i][first[i]]) for i in range(campaign.model.n_orgs)),
     )
+
+
+def _check_start(campaign: Campaign, start: Any, policy: str) -> Any:
+    """``start`` checked (no work done): ``"top"``, ``"status_quo"`` or a tuple of level
+    indices, one per organization of ``campaign.model``."""
+    if start is None:
+        return "top"
+    if policy == "equilibrium":
+        raise DeterrenceError(
+            f"start={start!r} is not valid with policy='equilibrium'; expected start=None "
+            "(the stationary equilibrium's play does not depend on where the dynamics "
+            "start) or policy='dynamics'"
+        )
+    model = campaign.model
+    n = model.n_orgs
+    what = (
+        f"expected None, 'top', 'status_quo' or a sequence of {n} levels, one per "
+        f"organization ({', '.join(model.names)})"
+    )
+    if isinstance(start, str):
+        if start not in STARTS:
+            raise DeterrenceError(f"start={start!r} is not valid; {what}")
+        return start
+    if isinstance(start, Mapping | bytes) or np.isscalar(start):
+        raise DeterrenceError(f"start={start!r} is not valid; {what}")
+    try:
+        items = list(start)
+    except TypeError:
+        raise DeterrenceError(f"start={start!r} is not valid; {what}") from None
+    if len(items) != n:
+        raise DeterrenceError(f"start={start!r} is not valid: it has {len(items)} entries; {what}")
+    out = []
+    for i, x in enumerate(items):
+        name = model.names[i]
+        try:
+            if isinstance(x, bool | str | bytes) or np.ndim(x) != 0:
+                raise TypeError
+            v = float(x)
+        except (TypeError, ValueError):
+            raise DeterrenceError(
+                f"start[{i}]={x!r} ({name}) is not valid; expected a real number, one of its levels"
+            ) from None
+        if not np.isfinite(v):
+            raise DeterrenceError(
+                f"start[{i}]={x!r} ({name}) is not valid; expected a finite level, one of "
+                f"its levels"
+            )
+        lv = np.asarray(model.levels[i], dtype=float)
+        k = int(np.argmin(np.abs(lv - v)))
+        scale = max(float(np.max(np.abs(lv))), abs(v))
+        if abs(lv[k] - v) > START_RTOL * scale:
+            shown = ", ".join(f"{y:g}" for y in lv[:6]) + (", ..." if lv.size > 6 else "")
+            raise DeterrenceError(
+                f"start[{i}]={x!r} ({name}) is not valid; expected one of its levels "
+                f"({shown}; {lv.size} levels from {lv[0]:g} to {lv[-1]:g}) up to a relative "
+                f"{START_RTOL:g}; the nearest is {lv[k]:g}"
+            )
+        out.append(k)
+    return tuple(out)
+
+
+def _start_indices(campaign: Campaign, given: Any) -> tuple[int, ...]:
+    """Each player's level index in the month before round 0: the organizations' from
+    ``given`` (:func:`_check_start`), entrants and splinters at their top level."""
+    model = campaign.model
+    top = [model.shape[campaign._lineage(i)] - 1 for i in range(campaign.n_players)]
+    if isinstance(given, tuple):
+        orgs = list(given)
+    elif given == "status_quo":
+        from .race import race_to_the_bottom
+
+        orgs = list(race_to_the_bottom(model, mixed="none").status_quo)
+    else:
+        orgs = top[: model.n_orgs]
+    return tuple(int(k) for k in orgs + top[model.n_orgs :])

@@ -23,11 +23,13 @@ and has a market: the calibrated ``mexico-2010`` presets). The policy is judged 
 penalty the campaign solves for — the franchise a designated organization loses — and the
 report adds, in real units: killings a month at the status quo and under the announced
 rule (and with the preset's fixed fine, for comparison); the campaign round by round; the
-campaign with a target drawn at random; attribution noise; the demand reduction that would
-do as much; the 10th-90th percentile bands of a Latin hypercube over the preset's ranges;
-the assumptions and sources (:mod:`deterrence.analysis._comparisons`). Its only threshold
-is the critical noise (the other searches take minutes on a 7 x 161 game; call
-:func:`~deterrence.critical_penalty` and friends directly).
+transition from the status quo (the same campaign under best-response dynamics started
+from the no-policy levels); the campaign with a target drawn at random; attribution noise;
+the demand reduction that would do as much; the 10th-90th percentile bands of a Latin
+hypercube over the preset's ranges; the assumptions and sources
+(:mod:`deterrence.analysis._comparisons`). Its only threshold is the critical noise (the
+other searches take minutes on a 7 x 161 game; call :func:`~deterrence.critical_penalty`
+and friends directly).
 """
 
 from __future__ import annotations
@@ -322,9 +324,10 @@ def analyze(
         (:mod:`deterrence._executor`: ``None``, any ``concurrent.futures.Executor``, a
         map-like callable); same numbers either way.
     main
-        Run the main job (franchise penalty, campaign, random target, noise, demand
-        reduction, bands). ``None``: when the scenario states a killings scale in
-        ``[units]`` and has a market (the ``mexico-2010`` presets).
+        Run the main job (franchise penalty, campaign, transition from the status quo,
+        random target, noise, demand reduction, bands). ``None``: when the scenario
+        states a killings scale in ``[units]`` and has a market (the ``mexico-2010``
+        presets).
     samples
         Points of the Latin hypercube over the scenario's ``[ranges]`` (0 disables the
         bands).
@@ -334,8 +337,8 @@ def analyze(
         Attribution noise levels of the noise table, in killings a month (default
         ``(10, 50, 200, 800)``).
     rng
-        Seed of the main job (campaign runs, random targets, the sample); fixed by default,
-        so the report is reproducible.
+        Seed of the main job (campaign runs, transition runs, random targets, the sample;
+        one ``SeedSequence`` child each); fixed by default, so the report is reproducible.
     progress
         Show progress bars (``tqdm``, on stderr) on the long parts.
 

@@ -89,10 +89,11 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "dynamics from the status quo, and report the race-to-the-bottom verdict with its "
         "critical values. On a calibrated scenario (units in killings, a market: the "
         "default, mexico-2010) it runs the main job: killings a month before and after, the "
-        "penalty as the campaign's franchise value, the campaign round by round, a random "
-        "target, attribution noise, the demand reduction for the same effect, uncertainty "
-        "bands, assumptions and sources. SCENARIO is a TOML file or the name of a shipped "
-        f"scenario (default: {DEFAULT_SCENARIO}; see --list).",
+        "penalty as the campaign's franchise value, the campaign round by round, the "
+        "transition from the status quo, a random target, attribution noise, the demand "
+        "reduction for the same effect, uncertainty bands, assumptions and sources. "
+        "SCENARIO is a TOML file or the name of a shipped scenario (default: "
+        f"{DEFAULT_SCENARIO}; see --list).",
         epilog=examples(*EXAMPLES),
         formatter_class=HelpFormatter,
     )

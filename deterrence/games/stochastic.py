@@ -127,6 +127,44 @@ class BaseStochasticGame(abc.ABC):
         p = as_mixed_profile(self.stage(s), profile)
         return p[0] @ self.deviation_transitions(s, p)[0]
 
+    def to_dense(self, *, max_profiles: int = DEFAULT_MAX_PROFILES) -> StochasticGame:
+        """The same game as a dense :class:`StochasticGame` (sgamesolver's conventions:
+        ``payoffs[s]`` of shape ``(n_players, *actions_s)``, ``transitions[s]`` of shape
+        ``(*actions_s, n_states)``), for other solvers and for cross-checks.
+
+        Each state's stage game gives its table (:meth:`Game.to_normal_form`) and the
+        transitions come from :meth:`deviation_transitions` at pure profiles (player 0's
+        rows, one call per profile of the others). Refused with
+        :class:`~deterrence.errors.GameTooLargeError` when a state has more than
+        ``max_profiles`` pure profiles.
+        """
+        from ..errors import GameTooLargeError
+
+        max_profiles = check_int("max_profiles", max_profiles, low=1)
+        S = self.n_states
+        for s in range(S):
+            n = int(np.prod(self.shape(s), dtype=float))
+            if n > max_profiles:
+                raise GameTooLargeError(
+                    f"state {s} ({self.state_names[s]!r}) has {n:.0f} pure profiles; "
+                    f"to_dense builds at most max_profiles={max_profiles} per state"
+                )
+        payoffs, transitions = [], []
+        for s in range(S):
+            shape = self.shape(s)
+            payoffs.append(
+                np.asarray(self.stage(s).to_normal_form(max_profiles=max_profiles).payoffs)
+            )
+            T = np.empty((*shape, S))
+            for rest in np.ndindex(*shape[1:]):
+                prof = [np.full(shape[0], 1.0 / shape[0])]
+                prof += [np.eye(k)[a] for k, a in zip(shape[1:], rest, strict=True)]
+                T[(slice(None), *rest)] = self.deviation_transitions(s, prof)[0]
+            transitions.append(T)
+        return StochasticGame(
+            payoffs, transitions, np.asarray(self.discount), state_names=self.state_names
+        )
+
     def payoff_range(self) -> float:
         """A payoff scale: the range of the stage payoffs (dense tables), else of the
         deviation payoffs at the centroid of every state. Never zero (1.0 then)."""

@@ -27,36 +27,28 @@ numpy route (which runs when numba is absent, and which the tests compare them w
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+
+from ._numba import LazyKernels
 
 __all__ = ["ENABLED", "kernels"]
 
 #: Set to False to make :func:`kernels` return None (the numpy route runs instead).
 ENABLED = True
 
-_COMPILED: SimpleNamespace | bool | None = None
-_LOCK = threading.Lock()
-
 
 def kernels() -> SimpleNamespace | None:
     """The compiled kernels (``.core``, ``.parts``), or None without numba."""
-    global _COMPILED
-    if not ENABLED:
-        return None
-    if _COMPILED is None:
-        with _LOCK:
-            if _COMPILED is None:
-                try:
-                    import numba
-                except ImportError:
-                    _COMPILED = False
-                else:
-                    jit = numba.njit(cache=True, nogil=True)
-                    _COMPILED = SimpleNamespace(core=jit(_core), parts=jit(_parts))
-    return _COMPILED or None
+    return _KERNELS.get(ENABLED)
+
+
+def _compile(numba: Any) -> SimpleNamespace:
+    """Compile the kernels."""
+    jit = numba.njit(cache=True, nogil=True)
+    return SimpleNamespace(core=jit(_core), parts=jit(_parts))
 
 
 def _core(D, sig, offsets, shape, d, A, out, fixed, V, Q, Ms):
@@ -176,3 +168,6 @@ def _parts(sig, Q, D, Ms, B, cf, radial, d, A, offsets, shape, W, G, P):
                     for t in range(nA):
                         acc += D[i, k, N + A[t], a] * Ms[i, t, u]
                     W[k, oi + a, u] = di * acc
+
+
+_KERNELS = LazyKernels(_compile)

@@ -64,10 +64,12 @@ the allocation costs about 2 microseconds).
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+
+from ._numba import LazyKernels
 
 __all__ = ["ENABLED", "kernels"]
 
@@ -78,30 +80,16 @@ ENABLED = True
 #: multiply-adds, nothing that changes the meaning of infinities or NaN.
 _FASTMATH = {"reassoc", "contract"}
 
-_COMPILED: SimpleNamespace | bool | None = None
-_LOCK = threading.Lock()
-
 
 def kernels() -> SimpleNamespace | None:
     """The compiled kernels (``.deviations``, ``.pair_blocks``), or None when numba is not
     importable or :data:`ENABLED` is False. Compiled once per process (and cached on disk
     by numba)."""
-    global _COMPILED
-    if not ENABLED:
-        return None
-    if _COMPILED is None:
-        with _LOCK:
-            if _COMPILED is None:
-                _COMPILED = _compile()
-    return _COMPILED or None
+    return _KERNELS.get(ENABLED)
 
 
-def _compile() -> SimpleNamespace | bool:
-    """Compile the kernels (False when numba is not importable)."""
-    try:
-        import numba
-    except ImportError:
-        return False
+def _compile(numba: Any) -> SimpleNamespace:
+    """Compile the kernels."""
     jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
     g = globals()
     for name in _HELPERS:  # the kernels call the compiled helpers through these globals
@@ -259,3 +247,6 @@ def _pair_blocks(Cont, sig, offsets, shape):
 
 #: Module functions compiled (in place, as globals) before the kernels that call them.
 _HELPERS = ("_outer",)
+
+
+_KERNELS = LazyKernels(_compile)

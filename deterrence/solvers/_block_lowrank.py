@@ -39,13 +39,14 @@ dense ``M`` assembled from the same pieces instead (:class:`DenseFactor`).
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import scipy.linalg.lapack
 from numpy.typing import NDArray
+
+from ._numba import LazyKernels
 
 __all__ = ["BlockLayout", "DenseFactor", "LowRankSystem"]
 
@@ -57,29 +58,18 @@ _ACCURACY = 1e-9  # largest relative residual of a Woodbury solve accepted
 #: Compile the block kernels with numba when it is importable (else numpy's batched
 #: inverse, same answers).
 ENABLED = True
-_COMPILED: SimpleNamespace | bool | None = None
-_LOCK = threading.Lock()
 
 
 def kernels() -> SimpleNamespace | None:
     """The compiled block kernels (``.lu``, ``.solve``, ``.build``), or None without
     numba."""
-    global _COMPILED
-    if not ENABLED:
-        return None
-    if _COMPILED is None:
-        with _LOCK:
-            if _COMPILED is None:
-                try:
-                    import numba
-                except ImportError:
-                    _COMPILED = False
-                else:
-                    jit = numba.njit(cache=True, nogil=True)
-                    _COMPILED = SimpleNamespace(
-                        lu=jit(_lu_blocks), solve=jit(_solve_blocks), build=jit(_build)
-                    )
-    return _COMPILED or None
+    return _KERNELS.get(ENABLED)
+
+
+def _compile(numba: Any) -> SimpleNamespace:
+    """Compile the kernels."""
+    jit = numba.njit(cache=True, nogil=True)
+    return SimpleNamespace(lu=jit(_lu_blocks), solve=jit(_solve_blocks), build=jit(_build))
 
 
 def _lu_blocks(D, piv):
@@ -484,3 +474,6 @@ def _accurate(sysm: LowRankSystem, t: NDArray, x: NDArray, y: NDArray) -> bool:
     err = max(float(np.abs(top - y[:n]).max()), abs(last - float(y[n])))
     size = float(np.abs(x).max()) * (1.0 + float(np.abs(sysm.D).max())) + float(np.abs(y).max())
     return bool(err <= _ACCURACY * size)
+
+
+_KERNELS = LazyKernels(_compile)

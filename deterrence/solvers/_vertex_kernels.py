@@ -44,10 +44,12 @@ vertices found by pivoting instead of Qhull.
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+
+from ._numba import LazyKernels
 
 __all__ = ["ENABLED", "kernels"]
 
@@ -57,35 +59,24 @@ ENABLED = True
 #: Status codes of the vertex-enumeration kernel.
 OK, TIES, UNCERTIFIED, TOO_MANY = 0, 1, 2, 3
 
-_COMPILED: SimpleNamespace | bool | None = None
-_LOCK = threading.Lock()
-
 
 def kernels() -> SimpleNamespace | None:
     """The compiled kernels (``.vertex_enumeration``, ``.lemke_howson``), or None when numba
     is not importable or :data:`ENABLED` is False. Compiled once per process (and cached on
     disk by numba)."""
-    global _COMPILED
-    if not ENABLED:
-        return None
-    if _COMPILED is None:
-        with _LOCK:
-            if _COMPILED is None:
-                _COMPILED = _compile()
-    return _COMPILED or None
+    return _KERNELS.get(ENABLED)
 
 
-def _compile() -> SimpleNamespace | bool:
-    """Compile the kernels (False when numba is not importable)."""
-    try:
-        import numba
-    except ImportError:
-        return False
+def _compile(numba: Any) -> SimpleNamespace:
+    """Compile the kernels."""
     jit = numba.njit(cache=True, nogil=True)
     g = globals()
     for name in _HELPERS:  # the kernels call the compiled helpers through these globals
         g[name] = jit(g[name])
     return SimpleNamespace(vertex_enumeration=jit(_ve_kernel), lemke_howson=jit(_lh_kernel))
+
+
+_KERNELS = LazyKernels(_compile)
 
 
 # ------------------------------------------------------------------------- helpers
