@@ -127,7 +127,7 @@ class BaseStochasticGame(abc.ABC):
         p = as_mixed_profile(self.stage(s), profile)
         return p[0] @ self.deviation_transitions(s, p)[0]
 
-    def to_dense(self, *, max_profiles: int = DEFAULT_MAX_PROFILES) -> StochasticGame:
+    def to_dense(self, *, max_profiles: int = GENERIC_TABLE_LIMIT) -> StochasticGame:
         """The same game as a dense :class:`StochasticGame` (sgamesolver's conventions:
         ``payoffs[s]`` of shape ``(n_players, *actions_s)``, ``transitions[s]`` of shape
         ``(*actions_s, n_states)``), for other solvers and for cross-checks.
@@ -136,7 +136,8 @@ class BaseStochasticGame(abc.ABC):
         transitions come from :meth:`deviation_transitions` at pure profiles (player 0's
         rows, one call per profile of the others). Refused with
         :class:`~deterrence.errors.GameTooLargeError` when a state has more than
-        ``max_profiles`` pure profiles.
+        ``max_profiles`` pure profiles (default :data:`GENERIC_TABLE_LIMIT`: the oracle
+        calls are the cost; raise it knowingly).
         """
         from ..errors import GameTooLargeError
 
