@@ -802,3 +802,28 @@ def test_cli_campaign_on_the_symmetric_preset_with_vacuum_values(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["states"] == 63 and out["converged"]
     assert out["regret"] <= 1e-9
+
+
+def test_cli_campaign_dynamics_from_the_status_quo(capsys):
+    """``--start`` reaches run_campaign: the status quo start equals the Python call's, and
+    a start without ``--policy dynamics`` or with a non-number is refused (exit code 2)."""
+    import json
+
+    from deterrence.cli import main
+
+    argv = ["campaign", "--policy", "dynamics", "--rounds", "3", "--runs", "4", "--json"]
+    assert main([*argv, "--start", "status_quo"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    camp = dt.Campaign(dt.load_scenario("default"), destroy=0.5, discount=0.9)
+    ref = dt.run_campaign(
+        camp, rounds=3, runs=4, rng=0, progress=False, policy="dynamics", start="status_quo"
+    )
+    got = [r["total_violence"] for r in out["rounds"]]
+    np.testing.assert_allclose(got, ref.summary()["total_violence"].to_numpy(), rtol=1e-12)
+    assert main([*argv, "--start", "top"]) == 0
+    top = json.loads(capsys.readouterr().out)
+    assert top["rounds"] != out["rounds"]
+    assert main(["campaign", "--start", "top"]) == 2
+    assert "--policy dynamics" in capsys.readouterr().err
+    assert main([*argv, "--start", "1,x"]) == 2
+    assert "--start='x'" in capsys.readouterr().err

@@ -18,6 +18,7 @@ EXAMPLES = (
     "deterrence campaign --rounds 5 --runs 10",
     "deterrence campaign default --designated-state --policy dynamics --rounds 4 --json",
     "deterrence campaign symmetric --vacuum-values --rounds 5 --runs 10",
+    "deterrence campaign mexico-2010 --policy dynamics --start status_quo --rounds 12",
 )
 
 
@@ -44,9 +45,26 @@ def run(args: argparse.Namespace) -> int:
         designated_state=bool(args.designated_state),
         vacuum_values=bool(args.vacuum_values),
     )
+    begin: Any = None
+    if args.start is not None:
+        if args.policy != "dynamics":
+            raise DeterrenceError(
+                f"--start={args.start!r} is only valid with --policy dynamics (the "
+                "equilibrium policy has no starting levels)"
+            )
+        begin = args.start
+        if args.start not in ("top", "status_quo"):
+            begin = [number("start", v) for v in args.start.split(",")]
     sol = solve_campaign(camp)
     out = run_campaign(
-        camp, rounds=rounds, runs=runs, rng=seed, progress=False, policy=args.policy, solution=sol
+        camp,
+        rounds=rounds,
+        runs=runs,
+        rng=seed,
+        progress=False,
+        policy=args.policy,
+        solution=sol,
+        start=begin,
     )
     summary = out.summary()
     start = [
@@ -137,7 +155,13 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--policy",
         default="equilibrium",
-        help="equilibrium (default) or dynamics (best responses from the top)",
+        help="equilibrium (default) or dynamics (best responses to last round's levels)",
+    )
+    p.add_argument(
+        "--start",
+        default=None,
+        help="with --policy dynamics: where the dynamics start: top (default), status_quo "
+        "(the no-policy levels) or one level per organization, comma-separated",
     )
     p.add_argument("--rounds", default="10", help="rounds per run (default 10)")
     p.add_argument("--runs", default="20", help="runs (default 20)")
