@@ -234,14 +234,19 @@ def test_round_limit_adds_a_counter_and_ends_designation():
     assert [int(q.argmax()) for q in res.strategies[s_full_last]] == [1, 1]
 
 
-def test_entry_splinters_and_generic_solver_agree():
+def _entry_campaign() -> dt.Campaign:
+    """Two organizations on three levels, a splinter entering after a destruction."""
     m = dt.TargetingModel(
         n_orgs=2,
         levels=[0.0, 0.5, 1.0],
         benefit=1.0,
         market=dt.Market(revenue=4.0, shares=[0.5, 0.5]),
     )
-    camp = dt.Campaign(m, destroy=0.4, discount=0.8, entry=dt.Entry(probability=0.5, break_in=0.5))
+    return dt.Campaign(m, destroy=0.4, discount=0.8, entry=dt.Entry(probability=0.5, break_in=0.5))
+
+
+def test_entry_splinters_and_generic_solver_agree():
+    camp = _entry_campaign()
     assert camp.n_players == 4 and camp.player_names[2] == "org1'"
     res = dt.solve_campaign(camp)
     gen = dt.solve_stochastic(camp, method="backward")  # the generic solver
@@ -456,13 +461,7 @@ def test_dynamics_start_is_reproducible_and_parallel_equals_serial():
 def test_entrants_start_at_their_top_level():
     from deterrence.analysis.campaign import _start_indices
 
-    m = dt.TargetingModel(
-        n_orgs=2,
-        levels=[0.0, 0.5, 1.0],
-        benefit=1.0,
-        market=dt.Market(revenue=4.0, shares=[0.5, 0.5]),
-    )
-    camp = dt.Campaign(m, destroy=0.4, discount=0.8, entry=dt.Entry(probability=0.5, break_in=0.5))
+    camp = _entry_campaign()
     assert _start_indices(camp, (0, 1)) == (0, 1, 2, 2)
     assert _start_indices(camp, "top") == (2, 2, 2, 2)
     out = dt.run_campaign(

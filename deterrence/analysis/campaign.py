@@ -517,19 +517,7 @@ def _check_start(campaign: Campaign, start: Any, policy: str) -> Any:
     out = []
     for i, x in enumerate(items):
         name = model.names[i]
-        try:
-            if isinstance(x, bool | str | bytes) or np.ndim(x) != 0:
-                raise TypeError
-            v = float(x)
-        except (TypeError, ValueError):
-            raise DeterrenceError(
-                f"start[{i}]={x!r} ({name}) is not valid; expected a real number, one of its levels"
-            ) from None
-        if not np.isfinite(v):
-            raise DeterrenceError(
-                f"start[{i}]={x!r} ({name}) is not valid; expected a finite level, one of "
-                f"its levels"
-            )
+        v = check_real(f"start[{i}]", x)
         lv = np.asarray(model.levels[i], dtype=float)
         k = int(np.argmin(np.abs(lv - v)))
         scale = max(float(np.max(np.abs(lv))), abs(v))

@@ -48,11 +48,10 @@ from numpy.typing import NDArray
 
 from ._numba import LazyKernels
 
-__all__ = ["BlockLayout", "DenseFactor", "LowRankSystem"]
+__all__ = ["BlockLayout", "DenseFactor", "LowRankSystem", "lu_sign"]
 
 _GETRF = scipy.linalg.lapack.dgetrf
 _GETRS = scipy.linalg.lapack.dgetrs
-_GESV = scipy.linalg.lapack.dgesv
 _ACCURACY = 1e-9  # largest relative residual of a Woodbury solve accepted
 
 #: Compile the block kernels with numba when it is importable (else numpy's batched
@@ -177,9 +176,9 @@ def _solve_blocks(LU, piv, Y):
                         B[i, c] -= f * B[j, c]
 
 
-def _lu_sign(lu: NDArray, piv: NDArray) -> int:
-    n = len(piv)
-    neg = np.count_nonzero(lu.diagonal() < 0) + np.count_nonzero(piv != np.arange(n))
+def lu_sign(lu: NDArray, piv: NDArray) -> int:
+    """The sign of ``det(M)`` from LAPACK's LU factors of ``M`` (``piv`` 0-based)."""
+    neg = np.count_nonzero(lu.diagonal() < 0) + np.count_nonzero(piv != np.arange(len(piv)))
     return -1 if neg % 2 else 1
 
 
@@ -190,7 +189,7 @@ class DenseFactor:
 
     def __init__(self, lu: NDArray, piv: NDArray) -> None:
         self.lu, self.piv = lu, piv
-        self.sign = _lu_sign(lu, piv)
+        self.sign = lu_sign(lu, piv)
 
     @classmethod
     def of(cls, M: NDArray) -> DenseFactor | None:
@@ -236,7 +235,7 @@ class BlockLayout:
         rk = np.arange(n) - first[st]
         Lm = int(counts.max())
         self.n, self.S, self.Lm, self.N = n, S, Lm, n_players
-        self.st, self.loc, self.rk = st, loc, rk
+        self.st, self.loc, self.rk = st, loc, rk  # (intp: the compiled route's int64)
         self.pad = st * Lm + rk  # flat index into (S, Lm)
         lt = np.zeros((S, Lm), dtype=np.intp)
         lt[st, rk] = loc
@@ -263,7 +262,6 @@ class BlockLayout:
         self.is_ref[r_refs] = True
         self.agent_t = np.asarray(agent[act], dtype=np.int64)
         self.count = np.asarray(counts, dtype=np.int64)
-        self.st, self.loc, self.rk = (np.asarray(a, dtype=np.int64) for a in (st, loc, rk))
 
     def to_pad(self, Y: NDArray) -> NDArray:
         """Rows of ``Y`` (n, ...) scattered into the padded blocks (S, Lm, ...)."""
@@ -429,7 +427,7 @@ class _Woodbury:
         if info != 0:
             return None
         self.lu, self.piv = lu, piv
-        self.sign = sgn * _lu_sign(lu, piv)
+        self.sign = sgn * lu_sign(lu, piv)
         # accuracy: the solve of a test right-hand side against M applied in factored form
         y = np.ones(n + 1)
         x = self.solve(y)

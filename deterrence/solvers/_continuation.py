@@ -27,7 +27,7 @@ import numpy as np
 import scipy.linalg.lapack
 from numpy.typing import NDArray
 
-from ._block_lowrank import BlockLayout, LowRankSystem
+from ._block_lowrank import BlockLayout, LowRankSystem, lu_sign
 from ._polish import (
     _block_regrets,
     _final_polish,
@@ -43,7 +43,6 @@ __all__ = ["DEFAULT_LAMBDA_MAX"]
 _GESV = scipy.linalg.lapack.dgesv
 _GETRS = scipy.linalg.lapack.dgetrs
 _MAX = np.maximum.reduce  # (the ndarray methods add a Python-level wrapper call)
-_ARANGE = np.arange(4096)
 
 #: Largest lambda (times the payoff scale) traced when the caller gives no ``lambda_max``.
 DEFAULT_LAMBDA_MAX = 1e7
@@ -87,14 +86,6 @@ class _Trace:
     nit: int = 0
     polish_attempts: int = 0
     missed: list[float] = field(default_factory=list)  # requested lambdas not solved
-
-
-def _det_sign(lu: NDArray, piv: NDArray) -> int:
-    """The sign of ``det(M)`` from gesv's LU factors of ``M`` (``piv`` 0-based)."""
-    n = len(piv)
-    rows = _ARANGE[:n] if n <= len(_ARANGE) else np.arange(n)
-    neg = np.count_nonzero(lu.diagonal() < 0) + np.count_nonzero(piv != rows)
-    return -1 if neg % 2 else 1
 
 
 class _Tracked:
@@ -195,12 +186,16 @@ class _Tracked:
             H -= self.e_ref
             H -= lam * (self.Dk @ u)
             return H, pa, p, u
-        H = np.empty(m)
-        H[self.r_non] = (
-            xa[self.r_non] - xa[self.r_ref_of] - lam * (u[self.nonref] - u[self.nonref_ref])
-        )
+        return self._residual(xa, pa, u, lam)[0], pa, p, u
+
+    def _residual(self, xa: NDArray, pa: NDArray, u: NDArray, lam: float):
+        """H of a large system (row gathers) and the payoff gaps ``du`` of its log-odds
+        rows."""
+        du = u[self.nonref] - u[self.nonref_ref]
+        H = np.empty(self.m)
+        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
         H[self.r_refs] = self.blk @ pa - 1.0
-        return H, pa, p, u
+        return H, du
 
     def evaluate(self, sys: Any, z: NDArray, lam: float | None = None):
         """Residual H (m,) and the augmented Jacobian M ((m+1) x (m+1); its last row is
@@ -245,10 +240,7 @@ class _Tracked:
             top += self.R0 * pa
             np.negative(Du, out=M[:m, m])
             return H, M, pa, p, u
-        du = u[self.nonref] - u[self.nonref_ref]
-        H = np.empty(m)
-        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
-        H[self.r_refs] = self.blk @ pa - 1.0
+        H, du = self._residual(xa, pa, u, lam)
         np.take(Jp, self.nonref_ref, axis=0, out=D)
         D -= np.take(Jp, self.nonref, axis=0, out=D2)
         D *= lam
@@ -286,10 +278,7 @@ class _Tracked:
                 parts.player,
                 sys.N,
             )
-        du = u[self.nonref] - u[self.nonref_ref]
-        H = np.empty(m)
-        H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
-        H[self.r_refs] = self.blk @ pa - 1.0
+        H, du = self._residual(xa, pa, u, lam)
         with np.errstate(all="ignore"):  # (a wild iterate: the factorisation rejects it)
             lr = LowRankSystem(self._layout, parts, pa, float(lam), du)
         return H, lr, pa, p, u
@@ -434,7 +423,7 @@ def _trace(
                     p = pr[1]
                     u = sys.payoffs_ext(p)
                 if sign is None:
-                    sign = _det_sign(lu, piv)
+                    sign = lu_sign(lu, piv)
                 return z, p, u, tau / norm, d1, kappa, sign
             z = z + delta
         return None

@@ -300,7 +300,6 @@ class DenseAgentSystem(PayoffJacobian):
         )  # (m, N + S, *A)
         off = np.asarray(self.offsets).reshape(m, N)
         self.idx = [off[:, i][:, None] + np.arange(shape[i])[None, :] for i in range(N)]
-        self.col_state = np.repeat(np.repeat(np.arange(m), N), self.sizes)
         self.row_player = np.tile(np.repeat(np.arange(N), shape), m)
         self.L = self.K // m  # entries per state (rows and columns are grouped by state)
         # padded per-player layout (N, nmax) of one state's entries, for the batched core
