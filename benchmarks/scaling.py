@@ -3,11 +3,14 @@
 Usage::
 
     python benchmarks/scaling.py [--quick] [--out-dir DIR] [--time-limit S] [--memory-limit MB]
+                                 [--family KEY ...]
 
 writes ``DIR/scaling.csv`` (one row per family, method and size: seconds per call, or why
 the method was stopped there) and ``DIR/scaling.png`` (one panel per family, log axes; a
 method that stopped ends in a cross, labelled with the reason). ``DIR`` defaults to this
-folder.
+folder. ``--family`` re-runs only the named families (keys: the names below, e.g.
+``stochastic``) and replaces their rows in an existing ``DIR/scaling.csv``, keeping the
+others; the figure is drawn again from the whole table.
 
 Each method runs at growing sizes, timed with :func:`deterrence.bench.time_call` (median of
 the fastest rounds), until it stops:
@@ -42,7 +45,7 @@ import csv
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -374,13 +377,24 @@ FAMILIES = (
 # --------------------------------------------------------------------------- running
 
 
+def family_key(build: Callable[[bool], Family]) -> str:
+    """The ``--family`` key of a family builder (its name without the underscore)."""
+    return build.__name__.lstrip("_")
+
+
 def run(
-    quick: bool, time_limit: float, memory_limit: float, log: Callable[[str], None]
+    quick: bool,
+    time_limit: float,
+    memory_limit: float,
+    log: Callable[[str], None],
+    families: Sequence[str] | None = None,
 ) -> list[dict]:
-    """Every family's curves as CSV rows (dicts)."""
+    """The curves of every family (or of the ``families`` keys) as CSV rows (dicts)."""
     rounds, min_round = (3, 0.005) if quick else (5, 0.05)
     rows = []
     for build in FAMILIES:
+        if families is not None and family_key(build) not in families:
+            continue
         fam = build(quick)
         for m in fam.methods:
             if m.library is not None and not _installed(m.library):
@@ -432,6 +446,18 @@ def _row(fam: Family, m: Method, x: int, seconds: float | None, status: str) -> 
         "seconds": "" if seconds is None else f"{seconds:.6g}",
         "status": status,
     }
+
+
+def _merge(path: Path, new: list[dict], quick: bool) -> list[dict]:
+    """The rows of ``path`` with those of the re-run families replaced by ``new``, in the
+    order of :data:`FAMILIES`."""
+    with open(path, newline="") as fh:
+        old = list(csv.DictReader(fh))
+    fresh = {r["family"] for r in new}
+    order = [b(quick).name for b in FAMILIES]
+    kept = [r for r in old if r["family"] not in fresh]
+    rank = {name: k for k, name in enumerate(order)}
+    return sorted(kept + new, key=lambda r: rank.get(r["family"], len(order)))
 
 
 def plot(rows: list[dict], path: Path, title: str) -> None:
@@ -494,6 +520,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=None, help="seconds a call (5 / 60)")
     p.add_argument("--memory-limit", type=float, default=None, help="MB (500 / 2000)")
     p.add_argument("--quiet", action="store_true")
+    keys = [family_key(b) for b in FAMILIES]
+    p.add_argument(
+        "--family",
+        action="append",
+        choices=keys,
+        help="re-run only this family (repeatable) and merge its rows into DIR/scaling.csv",
+    )
     args = p.parse_args(argv)
     time_limit = args.time_limit or (5.0 if args.quick else 60.0)
     memory_limit = (args.memory_limit or (500.0 if args.quick else 2000.0)) * 2**20
@@ -505,7 +538,9 @@ def main(argv: list[str] | None = None) -> int:
             print(msg, file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
-    rows = run(args.quick, time_limit, memory_limit, log)
+    rows = run(args.quick, time_limit, memory_limit, log, args.family)
+    if args.family and (out / "scaling.csv").exists():
+        rows = _merge(out / "scaling.csv", rows, args.quick)
     with open(out / "scaling.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()

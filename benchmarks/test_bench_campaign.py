@@ -8,7 +8,7 @@ on the same campaign and checks both agree on being equilibria.
 
 Against sgamesolver (``campaign-vs-sgamesolver``): the same campaign solved by
 :func:`deterrence.solve_campaign` and by sgamesolver's QRE homotopy on its dense form
-(``Campaign.to_dense``), 3 x 5 (smoke), 4 x 5 and 4 x 7 (full run), both answers checked
+(``Campaign.to_dense``), 3 x 5 (smoke), 3 x 11, 4 x 5 and 4 x 7 (full run), both answers checked
 on the dense arrays; ``test_print_campaign_ratios`` prints the ratios of the timed run.
 
 Mixed stage states (issue 11): ``campaign-symmetric`` solves the shipped "symmetric" preset
@@ -137,7 +137,7 @@ def test_campaign_mixed_versus_generic_fallback(benchmark, full_run, monkeypatch
 
 # ---------------------------------------------------------------- against sgamesolver
 #: (organizations, levels, full run only)
-SG_INPUTS = [(3, 5, False), (4, 5, True), (4, 7, True)]
+SG_INPUTS = [(3, 5, False), (3, 11, True), (4, 5, True), (4, 7, True)]
 _SG_TIMES: dict[tuple[str, str], float] = {}
 
 

@@ -101,3 +101,39 @@ def test_plot_marks_the_stop(tmp_path, status) -> None:
     ]
     mod.plot(rows, tmp_path / "p.png", "title")
     assert (tmp_path / "p.png").stat().st_size > 5_000
+
+
+def test_family_rerun_replaces_only_its_rows(tmp_path) -> None:
+    """``--family stochastic`` re-runs that family alone and keeps every other family's rows
+    of the existing table (in the order of FAMILIES)."""
+    mod = _module()
+    names = [b(True).name for b in mod.FAMILIES]
+    stale = {"xlabel": "n", "size": 2, "x": 2, "method": "ours", "seconds": "99", "status": "ok"}
+    with open(tmp_path / "scaling.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["family", *stale])
+        w.writeheader()
+        w.writerow({"family": names[-1], **stale})  # the stochastic family, stale
+        w.writerow({"family": names[0], **stale})  # another family, kept as it is
+    args = ["--quick", "--quiet", "--family", "stochastic", "--out-dir", str(tmp_path)]
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open(tmp_path / "scaling.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["family"] == names[0] and rows[0]["seconds"] == "99"
+    fresh = [r for r in rows if r["family"] == names[-1]]
+    assert len(rows) == 1 + len(fresh)
+    ours = [r for r in fresh if r["method"].startswith("ours")]
+    assert [int(r["size"]) for r in ours] == [2, 3]
+    assert all(r["status"] == "ok" and float(r["seconds"]) < 99 for r in ours)
+    bad = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--family", "nope", "--out-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "invalid choice: 'nope'" in bad.stderr
