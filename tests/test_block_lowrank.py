@@ -81,6 +81,32 @@ def test_singular_block_falls_back_to_dense(route):
     assert isinstance(LR, LowRankSystem)
 
 
+@pytest.mark.parametrize(
+    ("S", "N", "A", "freeze"), [(5, 3, 3, 0.0), (6, 3, 3, 0.3), (8, 2, 4, 0.35), (4, 4, 3, 0.2)]
+)
+def test_dense_rows_from_the_parts_are_the_jacobians(S, N, A, freeze, monkeypatch):
+    """The dense route of a large system (more than ``_SMALL_K`` actions) writes the
+    augmented Jacobian from the factored parts in one compiled pass: the same matrix as the
+    one gathered from the full ``K x K`` Jacobian, frozen actions and off-simplex points
+    included."""
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(S * 1000 + N * 10 + A)
+    sg = dt.StochasticGame.random(S, N, A, discount=0.9, rng=rng)
+    sysm = DenseAgentSystem(sg, range(S), np.zeros((S, N)), sg.payoff_range())
+    assert sysm.K > cont._SMALL_K
+    for _ in range(3):
+        tk = _tracked(sysm, rng, freeze)
+        m = tk.m
+        z = np.append(np.log(rng.random(m) * 0.9 + 0.05), rng.uniform(0.5, 40.0))
+        H, M, pa, p, u = (np.array(x, copy=True) for x in tk.evaluate(sysm, z))
+        with monkeypatch.context() as mp:
+            mp.setattr(cont, "block_kernels", lambda: None)  # the K x K route
+            H2, M2, pa2, p2, u2 = tk.evaluate(sysm, z)
+        for a, b in ((H, H2), (pa, pa2), (p, p2), (u, u2)):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(M[:m], M2[:m], rtol=0, atol=1e-13 * np.abs(M2[:m]).max())
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_traced_equilibrium_does_not_depend_on_the_linear_algebra(monkeypatch, seed):
     """The same path, corrector solves dense or block + low-rank: the same equilibrium,

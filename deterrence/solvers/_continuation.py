@@ -28,6 +28,7 @@ import scipy.linalg.lapack
 from numpy.typing import NDArray
 
 from ._block_lowrank import BlockLayout, LowRankSystem, lu_sign
+from ._block_lowrank import kernels as block_kernels
 from ._polish import (
     _block_regrets,
     _final_polish,
@@ -131,6 +132,8 @@ class _Tracked:
         self.blk[b[act], np.arange(m)] = 1.0
         self._bufs: tuple[NDArray, ...] | None = None  # large systems: evaluate's buffers
         self._layout: BlockLayout | None = None  # block + low-rank systems: their layout
+        self._i64: tuple[NDArray, ...] | None = None  # the compiled dense route's indices
+        self._mbuf: NDArray | None = None  # and its matrix
         # small systems: the difference and sum operators as matrices (one small
         # single-threaded product each is faster than row gathers); large ones use gathers
         self.small = K <= _SMALL_K
@@ -202,7 +205,10 @@ class _Tracked:
         left for the caller) at the tracked point z = (x_tracked, lambda), with the
         tracked and full probabilities (zero where frozen) and payoffs. Large systems use
         row gathers only: a matrix-matrix product of that size runs multithreaded in
-        BLAS, which stalls badly when the machine is busy."""
+        BLAS, which stalls badly when the machine is busy; a large system with
+        ``payoffs_jacobian_parts`` (a dense agent form) has its rows written from the
+        factored Jacobian by one compiled pass when numba is there (no ``K x K``
+        array: :meth:`_evaluate_from_parts`)."""
         m = self.m
         xa = z[:m]
         lam = z[m] if lam is None else lam
@@ -210,6 +216,10 @@ class _Tracked:
         if pr is None:
             return None
         pa, p = pr
+        if not self.small and hasattr(sys, "payoffs_jacobian_parts"):
+            kern = block_kernels()
+            if kern is not None:
+                return self._evaluate_from_parts(sys, kern, xa, pa, p, lam)
         u, J = sys.payoffs_jacobian(p)
         if self.small:
             Jp = (J if self.everything else J[:, self.act]) * pa
@@ -251,6 +261,49 @@ class _Tracked:
         M[self.r_refs, :m] = self.blk * pa
         M[self.r_refs, m] = 0.0
         return H, M, pa, p, u
+
+    def _evaluate_from_parts(self, sys: Any, kern: Any, xa, pa, p, lam: float):
+        """:meth:`evaluate` of a large system with ``payoffs_jacobian_parts``: the rows
+        of ``M`` written by one compiled pass over the factored Jacobian
+        (:func:`~deterrence.solvers._block_lowrank._dense_rows`), no ``K x K`` array."""
+        m = self.m
+        parts = sys.payoffs_jacobian_parts(p)
+        u = parts.u
+        if self._mbuf is None:  # (reused, as evaluate's buffers)
+            self._mbuf = np.empty((m + 1, m + 1))
+        M = self._mbuf
+        H, du = self._residual(xa, pa, u, lam)
+        act64, nonref64, nonref_ref64, r_non64, r_ref_of64 = self._int64()
+        G = parts.G
+        kern.dense_rows(
+            parts.W,
+            G.reshape(G.shape[0], -1),
+            parts.P,
+            np.asarray(parts.player, dtype=np.int64),
+            sys.L,
+            pa,
+            float(lam),
+            du,
+            act64,
+            act64 // sys.L,
+            nonref64,
+            nonref_ref64,
+            r_non64,
+            r_ref_of64,
+            M,
+        )
+        M[self.r_refs, :m] = self.blk * pa
+        M[self.r_refs, m] = 0.0
+        return H, M, pa, p, u
+
+    def _int64(self) -> tuple[NDArray, ...]:
+        """The index arrays of the compiled dense route (int64, made once)."""
+        if self._i64 is None:
+            self._i64 = tuple(
+                np.asarray(a, dtype=np.int64)
+                for a in (self.act, self.nonref, self.nonref_ref, self.r_non, self.r_ref_of)
+            )
+        return self._i64
 
     def evaluate_parts(self, sys: Any, z: NDArray):
         """Residual H and the augmented Jacobian in block + low-rank form
