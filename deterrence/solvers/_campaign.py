@@ -535,7 +535,7 @@ def backward_induction(
             V[s] = _state_values(campaign, s, strategies[s], V)
             how[s] = "agent"
             continue
-        profs, _, ok, msg, steps, _ = _homotopy(campaign, [s], V, scale, opts)
+        profs, _, ok, msg, steps, _, _ = _homotopy(campaign, [s], V, scale, opts)
         nit += steps
         strategies[s] = tuple(np.asarray(q, dtype=float) for q in profs[0])
         V[s] = _state_values(campaign, s, strategies[s], V)

@@ -104,7 +104,9 @@ class _Tracked:
     it falls far behind.
     """
 
-    def __init__(self, sys: Any, mask: NDArray, refs: NDArray) -> None:
+    def __init__(
+        self, sys: Any, mask: NDArray, refs: NDArray, prior: NDArray | None = None
+    ) -> None:
         K, b = sys.K, sys.block_of
         act = np.flatnonzero(mask)
         m = len(act)
@@ -128,6 +130,10 @@ class _Tracked:
         self.r_refs = pos[refs]
         self.frozen = np.flatnonzero(~mask)
         self.frozen_ref = refs[b[self.frozen]]
+        # a prior's log-odds (the constant of each log-odds equation; None: uniform)
+        self.prior = prior
+        self.c_non = None if prior is None else prior[nonref] - prior[self.nonref_ref]
+        self.c_frozen = None if prior is None else prior[self.frozen] - prior[self.frozen_ref]
         self.blk = np.zeros((len(sys.sizes), m))
         self.blk[b[act], np.arange(m)] = 1.0
         self._bufs: tuple[NDArray, ...] | None = None  # large systems: evaluate's buffers
@@ -148,6 +154,8 @@ class _Tracked:
             self.R0 = R0
             self.e_ref = np.zeros(m)
             self.e_ref[self.r_refs] = 1.0
+            if prior is not None:  # the constants join the simplex rows' -1
+                self.e_ref = self.e_ref + Dk @ prior
 
     def full_x(self, x: NDArray, xa: NDArray, lam: float, u: NDArray) -> NDArray:
         """``x`` with the tracked entries ``xa`` and the frozen ones explicit (in place)."""
@@ -155,6 +163,8 @@ class _Tracked:
         if len(self.frozen):
             fr = self.frozen_ref
             x[self.frozen] = x[fr] + lam * (u[self.frozen] - u[fr])
+            if self.c_frozen is not None:
+                x[self.frozen] += self.c_frozen
         return x
 
     def full_tangent(self, t: NDArray, K: int) -> NDArray:
@@ -197,6 +207,8 @@ class _Tracked:
         du = u[self.nonref] - u[self.nonref_ref]
         H = np.empty(self.m)
         H[self.r_non] = xa[self.r_non] - xa[self.r_ref_of] - lam * du
+        if self.c_non is not None:
+            H[self.r_non] -= self.c_non
         H[self.r_refs] = self.blk @ pa - 1.0
         return H, du
 
@@ -348,7 +360,7 @@ def _retrack(sys: Any, tk: _Tracked, x: NDArray, r: NDArray) -> _Tracked | None:
     for blk in np.flatnonzero(beyond[refs]):
         refs[blk] = sys.offsets[blk] + int(np.argmax(x[sys.slices[blk]]))
     mask[refs] = True
-    return _Tracked(sys, mask, refs)
+    return _Tracked(sys, mask, refs, tk.prior)
 
 
 def _trace(
@@ -363,6 +375,7 @@ def _trace(
     stop_at_equilibrium: bool = True,
     chord: bool = False,
     corrector_tol: float = _CORRECTOR_TOL,
+    log_prior: NDArray | None = None,
 ) -> _Trace:
     """Trace the principal logit branch of ``sys`` (lambda in payoff-scale units).
 
@@ -370,6 +383,10 @@ def _trace(
     takes chord steps from there while they contract fast (a costly Jacobian: one per step
     instead of two; the tangent comes from the predicted point's factorisation).
     ``corrector_tol``: the weighted corrector error accepted at a path point.
+    ``log_prior``: the log-probabilities (each block summing to one in probability) of a
+    prior the path starts from, instead of the centroid: the equations become ``x_ia -
+    x_ir = lambda (u_ia - u_ir) + log(pi_ia / pi_ir)`` (the logit path of the tracing
+    procedure with that prior, whose limit is an equilibrium as well).
 
     A system with ``payoffs_jacobian_parts`` (a dense stochastic game's agent form) and at
     least :data:`_LOWRANK_MIN_K` actions is solved in block + low-rank form
@@ -516,8 +533,12 @@ def _trace(
         out.points.append(q / np.add.reduceat(q, o)[b])
         out.regrets.append(float(_block_regrets(sys, p, u).max()))
 
-    tk = _Tracked(sys, np.ones(K, dtype=bool), refs0)
-    x0 = np.concatenate([np.full(n, -math.log(n)) for n in sizes])
+    if log_prior is None:
+        tk = _Tracked(sys, np.ones(K, dtype=bool), refs0)
+        x0 = np.concatenate([np.full(n, -math.log(n)) for n in sizes])
+    else:
+        x0 = np.asarray(log_prior, dtype=float)
+        tk = _Tracked(sys, np.ones(K, dtype=bool), refs0, x0)
     z = np.append(x0, 0.0)
     e_lam = np.zeros(K + 1)
     e_lam[K] = 1.0

@@ -36,7 +36,11 @@ Methods:
 * ``"homotopy"``: the stationary logit equilibria ``sigma = softmax(lambda Q(sigma,
   V(sigma)))`` traced from ``lambda = 0`` (uniform play) by predictor-corrector
   continuation, as sgamesolver's QRE homotopy, then polished on the limit's support (see
-  :mod:`deterrence.solvers._stochastic_homotopy`). For cyclic state graphs (entry).
+  :mod:`deterrence.solvers._stochastic_homotopy`). For cyclic state graphs (entry). When
+  that principal branch ends without an equilibrium (rare: a turn at large lambda the
+  step control cannot follow), the path is traced again from up to four fixed priors
+  (the tracing procedure's logit path); ``details["restarts"]`` counts them and the
+  message says which run found the equilibrium (generally not the principal branch's).
 * ``"auto"``: backward when acyclic (then the homotopy if a state failed), else homotopy.
 """
 
@@ -67,6 +71,10 @@ __all__ = ["StochasticResult", "solve_stochastic", "stochastic_regret"]
 METHODS = ("auto", "backward", "homotopy")
 #: Corrector tolerance of a dense agent form's path (see :func:`_homotopy`).
 _DENSE_CORRECTOR_TOL = 1e-7
+#: Paths traced from fixed priors when the principal branch ends without an equilibrium
+#: (see :func:`_homotopy`), and the seed of those priors.
+_RESTARTS = 4
+_RESTART_SEED = 20_261_202
 
 #: Largest number of entries ``n_profiles * max(n_i)`` of the pure check at a self-loop state.
 PURE_CHECK_LIMIT = 5_000_000
@@ -329,44 +337,72 @@ def _state_values(
     return out
 
 
+def _restart_prior(sysm: Any, k: int) -> NDArray:
+    """The log-probabilities of restart prior ``k`` (1, 2, ...): each action's weight
+    uniform on [0.2, 1] from a fixed seed, normalised block by block (so the log-odds
+    constants of the path stay within log 5 and the runs are reproducible)."""
+    w = np.random.default_rng([_RESTART_SEED, k]).uniform(0.2, 1.0, sysm.K)
+    w /= np.repeat(np.add.reduceat(w, sysm.offsets), sysm.sizes)
+    return np.log(w)
+
+
 def _homotopy(
     game: BaseStochasticGame,
     states: Sequence[int],
     fixed: NDArray,
     scale: float,
     opts: dict[str, Any],
-) -> tuple[list[tuple[NDArray, ...]], NDArray, bool, str, int, float]:
+) -> tuple[list[tuple[NDArray, ...]], NDArray, bool, str, int, float, int]:
     """Trace the agent form over ``states``: (profiles, values, found, message, steps,
-    lambda reached)."""
+    lambda reached, restarts).
+
+    The principal branch (from the centroid) first. When it ends without an equilibrium
+    (a sharp turn at large lambda the step control cannot follow: 2 random games in 600
+    of 2-8 states, 2-3 players and 2-5 actions), the path is traced again from up to
+    :data:`_RESTARTS` fixed priors (:func:`_restart_prior`; the logit path of the tracing
+    procedure, whose limit is an equilibrium too, generally another one), and the
+    message says which run found it."""
     sysm = agent_system(game, states, fixed, scale)
     lam_max = opts["lambda_max"]
     lam = DEFAULT_LAMBDA_MAX if lam_max is None else lam_max * scale
-    tr = _trace(
-        sysm,
-        lambda_max=lam,
-        first_step=opts["first_step"],
-        max_accel=opts["max_accel"],
-        max_steps=opts["max_iter"],
-        tol=opts["tol"],
-        # a dense agent form's Jacobian costs far more than its payoffs: one per step
-        chord=isinstance(sysm, DenseAgentSystem),
-        # the path only has to stay on its branch (the polish makes the end point exact):
-        # a dense agent form's path points to 1e-7 (the same equilibria on 30 random games
-        # of 2-8 states, 2-3 players, 2-5 actions as at the default 1e-9; 17% fewer calls)
-        corrector_tol=_DENSE_CORRECTOR_TOL
-        if isinstance(sysm, DenseAgentSystem)
-        else _CORRECTOR_TOL,
-    )
-    if tr.equilibrium is not None:
-        p, found = tr.equilibrium, True
+    dense = isinstance(sysm, DenseAgentSystem)
+    nit, messages = 0, []
+    best: tuple[float, NDArray] | None = None
+    for k in range(_RESTARTS + 1):
+        tr = _trace(
+            sysm,
+            lambda_max=lam,
+            first_step=opts["first_step"],
+            max_accel=opts["max_accel"],
+            max_steps=opts["max_iter"],
+            tol=opts["tol"],
+            # a dense agent form's Jacobian costs far more than its payoffs: one per step
+            chord=dense,
+            # the path only has to stay on its branch (the polish makes the end point
+            # exact): a dense agent form's path points to 1e-7 (the same equilibria on 30
+            # random games of 2-8 states, 2-3 players, 2-5 actions as at the default 1e-9;
+            # 17% fewer calls)
+            corrector_tol=_DENSE_CORRECTOR_TOL if dense else _CORRECTOR_TOL,
+            log_prior=None if k == 0 else _restart_prior(sysm, k),
+        )
+        nit += tr.nit
+        messages.append(tr.message if k == 0 else f"restart {k} (prior {k}): {tr.message}")
+        if tr.equilibrium is not None:
+            p, found = tr.equilibrium, True
+            break
+        if tr.regrets:
+            j = int(np.argmin(tr.regrets))
+            if best is None or tr.regrets[j] < best[0]:
+                best = (tr.regrets[j], tr.points[j])
     else:
-        p, found = tr.points[int(np.argmin(tr.regrets))], False
+        found = False
+        p = best[1] if best is not None else np.exp(_restart_prior(sysm, 1))
     p = np.asarray(p, dtype=float)
     p = p / np.repeat(np.add.reduceat(p, sysm.offsets), sysm.sizes)
     profs = sysm.profiles(p)
     V = sysm.values(profs)[0]
     reached = float(tr.lambdas[-1]) / scale if tr.lambdas else 0.0
-    return profs, V, found, tr.message, tr.nit, reached
+    return profs, V, found, "; ".join(messages), nit, reached, len(messages) - 1
 
 
 def _backward(
@@ -394,7 +430,7 @@ def _backward(
             prof = tuple(np.eye(k)[a[i]] for i, k in enumerate(game.shape(s)))
             how[s] = "pure"
         else:
-            profs, _, found, msg, steps, _ = _homotopy(game, [s], V, scale, opts)
+            profs, _, found, msg, steps, _, _ = _homotopy(game, [s], V, scale, opts)
             prof = profs[0]
             nit += steps
             how[s] = "homotopy"
@@ -511,15 +547,21 @@ def solve_stochastic(
             chosen = "homotopy"
     if chosen == "homotopy":
         S = game.n_states
-        profs, V, found, msg, nit, lam = _homotopy(
+        profs, V, found, msg, nit, lam, restarts = _homotopy(
             game, range(S), np.zeros((S, game.n_players)), scale, opts
         )
         strat = tuple(profs)
         details["lambda"] = lam
+        details["restarts"] = restarts
     strategies, V, reg, res, converged = _certified(game, strat, V, tol, scale)
     limit = tol * scale
     if converged:
         message = f"stationary equilibrium: regret {reg:.3g} <= tol * payoff range"
+        if details.get("restarts"):
+            message += (
+                f" (found by the path from restart prior {details['restarts']}: the principal "
+                "branch had ended without an equilibrium)"
+            )
     elif not found:
         message = f"did not converge ({msg}); returning the profile of least regret"
     else:
