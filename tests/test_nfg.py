@@ -541,6 +541,12 @@ SAFE_LABELS = st.lists(
     min_size=1,
     max_size=2,
 ).map(" ".join)
+#: Labels pygambit 16.7 reads back as written: its reader gives players and strategies the
+#: default labels "1", "2", ... and then relabels them one by one, so a label equal to a
+#: later one's default number (players "2" "1") is refused as a duplicate. That is the
+#: peer's quirk, not a property of the file: the Gambit cross-check leaves out digit-only
+#: labels (our own round trips keep them).
+GAMBIT_LABELS = SAFE_LABELS.filter(lambda s: not s.isdigit())
 INTS = st.integers(-(10**12), 10**12)
 FLOATS = st.floats(allow_nan=False, allow_infinity=False)
 
@@ -715,7 +721,9 @@ class TestGambit:
     @settings(max_examples=60)
     @given(
         game=games(
-            values=st.floats(-1e6, 1e6) | st.integers(-1000, 1000), labels=SAFE_LABELS, unique=True
+            values=st.floats(-1e6, 1e6) | st.integers(-1000, 1000),
+            labels=GAMBIT_LABELS,
+            unique=True,
         ),
         form=st.sampled_from(["payoff", "outcome"]),
     )
