@@ -448,6 +448,7 @@ def test_budget_exhausted_is_honest():
     res = dt.solve_stochastic(sg, method="homotopy", max_iter=3)
     assert not res.converged
     assert "did not converge" in res.message
+    assert res.details["restarts"] == 0 and res.nit == 3  # the budget is not restarted
     assert res.regret > 1e-10 * res.payoff_range
 
 

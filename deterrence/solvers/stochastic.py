@@ -361,7 +361,8 @@ def _homotopy(
     of 2-8 states, 2-3 players and 2-5 actions), the path is traced again from up to
     :data:`_RESTARTS` fixed priors (:func:`_restart_prior`; the logit path of the tracing
     procedure, whose limit is an equilibrium too, generally another one), and the
-    message says which run found it."""
+    message says which run found it. A run stopped by the step budget (``max_iter``) is
+    not restarted: the budget is the caller's."""
     sysm = agent_system(game, states, fixed, scale)
     lam_max = opts["lambda_max"]
     lam = DEFAULT_LAMBDA_MAX if lam_max is None else lam_max * scale
@@ -394,6 +395,10 @@ def _homotopy(
             j = int(np.argmin(tr.regrets))
             if best is None or tr.regrets[j] < best[0]:
                 best = (tr.regrets[j], tr.points[j])
+        if tr.nit >= opts["max_iter"]:  # the caller's step budget ran out: no restart
+            found = False
+            p = best[1] if best is not None else np.exp(_restart_prior(sysm, 1))
+            break
     else:
         found = False
         p = best[1] if best is not None else np.exp(_restart_prior(sysm, 1))
