@@ -8,6 +8,7 @@ Bellman system built profile by profile, then every one-shot deviation gain.
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -465,6 +466,30 @@ def test_principal_branch_failure_restarts_from_a_prior(S, N, A, d, seed):
     assert_certified(sg, res)
     assert res.details["restarts"] == 1
     assert "restart prior 1" in res.message
+
+
+def _unequal_random_game(k: int) -> dt.StochasticGame:
+    """Game ``k`` of a seeded sequence with action sets that differ by state and player
+    (2-5 states, 2-3 players, 1-4 actions each, discounts 0.5-0.95 by player)."""
+    rng = np.random.default_rng(1)
+    for _ in range(k + 1):
+        S, N = int(rng.integers(2, 6)), int(rng.integers(2, 4))
+        shapes = [tuple(int(x) for x in rng.integers(1, 5, N)) for _ in range(S)]
+        pay = [rng.random((N, *sh)) for sh in shapes]
+        tr = [rng.dirichlet(np.ones(S), size=sh) for sh in shapes]
+        d = rng.choice([0.5, 0.9, 0.95], N)
+    return dt.StochasticGame(pay, tr, d)
+
+
+def test_wild_polish_iterates_raise_no_warnings():
+    """Game 104 of the sequence: the polish's Newton iterates leave the simplex and zero a
+    block (NaN payoffs, rejected as they should be); no RuntimeWarning reaches the user,
+    and the result is certified."""
+    sg = _unequal_random_game(104)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = dt.solve_stochastic(sg, method="homotopy")
+    assert_certified(sg, res)
 
 
 def test_prior_path_starts_at_the_prior_and_ends_at_an_equilibrium():

@@ -134,6 +134,8 @@ class _Tracked:
         self.prior = prior
         self.c_non = None if prior is None else prior[nonref] - prior[self.nonref_ref]
         self.c_frozen = None if prior is None else prior[self.frozen] - prior[self.frozen_ref]
+        # the first tracked entry of each block (every block tracks its reference action)
+        self.starts = np.flatnonzero(np.r_[True, b[act][1:] != b[act][:-1]])
         self.blk = np.zeros((len(sys.sizes), m))
         self.blk[b[act], np.arange(m)] = 1.0
         self._bufs: tuple[NDArray, ...] | None = None  # large systems: evaluate's buffers
@@ -176,6 +178,8 @@ class _Tracked:
         """Tracked and full probabilities (zero where frozen) at tracked log-probs xa."""
         if not _MAX(xa) < 700.0:  # a wild iterate (or NaN): exp would overflow
             return None
+        if not np.maximum.reduceat(xa, self.starts).min() > -700.0:
+            return None  # a wild iterate: a whole block's probabilities underflow to 0
         pa = np.exp(xa)  # (tracked actions are within ~_DROP_LOG_ODDS of their block's best)
         if self.everything:
             return pa, pa

@@ -197,7 +197,10 @@ def _polish(
         def fun(z: NDArray, idx=idx, bof=bof, m=m, rows=rows):
             pf = np.zeros(K)
             pf[idx] = z[:m]
-            u, J = sys.payoffs_jacobian(pf)
+            # (a Newton iterate may leave the simplex, even zero a block: its NaN/inf
+            # payoffs are rejected by the callers, which check every residual is finite)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                u, J = sys.payoffs_jacobian(pf)
             F = np.empty(m + nb)
             F[:m] = u[idx] - z[m + bof]
             F[m:] = np.bincount(bof, weights=z[:m], minlength=nb) - 1.0
