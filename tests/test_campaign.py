@@ -532,8 +532,12 @@ def test_bad_input(kwargs, match):
 
 
 def test_bad_input_rules_and_graphs():
-    with pytest.raises(dt.DeterrenceError, match="designates 2"):
-        dt.Campaign(dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.TopK(k=2)))
+    with pytest.raises(dt.DeterrenceError, match="designated_state=True"):
+        dt.Campaign(
+            dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.TopK(k=2)), designated_state=True
+        )
+    with pytest.raises(dt.DeterrenceError, match="ties='split' or 'lowest'"):
+        dt.Campaign(dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.MostViolent(ties="all")))
     with pytest.raises(dt.DeterrenceError, match=r"stop\.margin"):
         dt.Campaign(
             dt.TargetingModel(n_orgs=2, levels=[0, 1], rule=dt.NoisyMostViolent(noise=1.0)),
@@ -605,19 +609,25 @@ def test_heterogeneous_mixed_states_by_the_structured_agent_tracer(dense, monkey
     assert independent_regret(camp, res.strategies, res.values) < 1e-9
 
 
-def test_agent_jacobian_matches_finite_differences():
+@pytest.mark.parametrize("k", [1, 2])
+def test_agent_jacobian_matches_finite_differences(k):
+    """The agent-form state system's exact Jacobian, dense and structured routes; with
+    ``TopK(k=2)`` its designation outcomes are the designated sets."""
     from deterrence.solvers import _campaign as ac
 
-    m = dt.TargetingModel(n_orgs=3, levels=np.linspace(0, 1, 3), benefit=[1.0, 1.2, 0.8])
-    camp = dt.Campaign(m, destroy=0.5, discount=0.9)
+    m = dt.TargetingModel(
+        n_orgs=3, levels=np.linspace(0, 1, 3), benefit=[1.0, 1.2, 0.8], rule=dt.TopK(k=k)
+    )
+    camp = dt.Campaign(m, destroy=[0.5, 0.6, 0.7], discount=0.9)
     V = dt.solve_campaign(camp).values.copy()
     coef = ac._state_coefficients(camp, 0, V)
-    sub = camp.stage(0).sub
+    stage = camp.stage(0)
+    assert (stage.sets is None) == (k == 1)
     p = np.random.default_rng(1).dirichlet(np.ones(3), size=3).ravel()
     for limit in (10**9, 0):
         ac.AGENT_DENSE_LIMIT, old = limit, ac.AGENT_DENSE_LIMIT
         try:
-            sysm = ac._AgentState(sub, coef, 1.0)
+            sysm = ac._AgentState(stage, coef, 1.0)
         finally:
             ac.AGENT_DENSE_LIMIT = old
         u, J = sysm._raw(p)
@@ -649,7 +659,7 @@ def test_symmetric_jacobian_matches_finite_differences():
         fd = (sysm._raw_payoffs(q + t) - sysm._raw_payoffs(q - t)) / (2 * h)
         np.testing.assert_allclose(J @ (t / h), fd, atol=1e-6)
     # the agent form at the symmetric profile gives the same deviation values
-    agent = ac._AgentState(sub, ac._state_coefficients(camp, 0, V), 1.0)
+    agent = ac._AgentState(camp.stage(0), ac._state_coefficients(camp, 0, V), 1.0)
     Q, _ = agent.values([q] * 3)
     np.testing.assert_allclose(sysm.values(q)[0], Q[0], atol=1e-12)
 
@@ -734,11 +744,263 @@ def test_vacuum_values_follow_the_territory_graph():
     np.testing.assert_allclose(B, expect, atol=1e-12)
 
 
-def test_topk_refusal_says_why():
-    with pytest.raises(dt.UnsupportedGameError, match="joint law of the designated"):
-        dt.Campaign(dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.TopK(k=2)))
+def test_vacuum_values_must_be_a_flag():
     with pytest.raises(dt.DeterrenceError, match="vacuum_values"):
         dt.Campaign(two_orgs(), vacuum_values="yes")
+
+
+# ------------------------------------------------------------- several designations a round
+def set_law_by_hand(scores, k, ties, floor):
+    """The designated-set law at one pure score vector, from the definition: a
+    selection is ``min(k, #live)`` live organizations, each scoring at least as much as
+    every live one left out; ``"split"`` draws one of them uniformly, ``"lowest"`` takes
+    the one that prefers the organizations listed first."""
+    live = [j for j, x in enumerate(scores) if x > floor]
+    size = min(k, len(live))
+    if size == 0:
+        return {}
+    valid = [
+        c
+        for c in itertools.combinations(live, size)
+        if all(scores[a] >= scores[b] for a in c for b in live if b not in c)
+    ]
+    if not valid:
+        return {}
+    if ties == "lowest":
+        return {min(valid): 1.0}
+    return {c: 1.0 / len(valid) for c in valid}
+
+
+def independent_set_regret(camp, strategies, values):
+    """:func:`independent_regret` for a rule designating several a round: the next-state
+    law of each pure profile from :func:`set_law_by_hand` and the campaign's per-set
+    laws (each member destroyed independently)."""
+    worst = 0.0
+    for s in range(camp.n_states):
+        stage = camp.stage(s)
+        sub = stage.sub
+        active = stage.active
+        T, stay, dependent = camp._outcomes(s)
+        rule = sub.model.rule
+        prof = [np.asarray(strategies[s][i]) for i in active]
+        shape = sub.shape
+        for k, i in enumerate(active):
+            q = np.zeros(shape[k])
+            for a in itertools.product(*[range(m) for m in shape]):
+                w = np.prod([prof[m][a[m]] for m in range(len(shape)) if m != k])
+                if w == 0:
+                    continue
+                comp = sub.pure_components(np.array([a]))
+                pay = comp["payoff"][0, k]
+                if dependent and stage.sets is not None:
+                    sc = sub.pure_scores(np.array([a]))[0]
+                    law = stay.copy() * 0.0
+                    left = 1.0
+                    for c, pr in set_law_by_hand(sc, rule.k, rule.ties, rule.floor).items():
+                        law += pr * T[stage.sets.index(c)]
+                        left -= pr
+                    law += left * stay
+                elif dependent:
+                    des = comp["designation"][0]
+                    law = des @ T + (1 - des.sum()) * stay
+                else:
+                    law = T[0] if T.shape[0] == 1 else stay
+                q[a[k]] += w * (pay + camp.discount[i] * law @ values[:, i])
+            worst = max(worst, float(q.max() - prof[k] @ q))
+    return worst
+
+
+@pytest.mark.parametrize("ties", ["split", "lowest"])
+@pytest.mark.parametrize(("k", "floor"), [(2, 0.0), (2, 0.4), (3, -1.0)])
+def test_set_law_is_the_definition(k, floor, ties):
+    """The designated-set law at every pure profile equals the definition (by hand, on
+    a grid with many ties), its marginals are the structured oracle's, and the mixed law
+    is the average over the others' pure profiles."""
+    from deterrence.model._designation_law import outcome_sets, set_law, set_table
+    from deterrence.model.kernels import kernel_for
+
+    rule = dt.TopK(k=k, ties=ties, floor=floor)
+    g = dt.TargetingModel(n_orgs=4, levels=[0.0, 0.5, 1.0], rule=rule).game()
+    spec = kernel_for(rule).spec(g)
+    sets = outcome_sets(4, k)
+    tab = set_table(g, spec, sets)
+    idx = np.indices(g.shape).reshape(4, -1).T
+    des = g.pure_components(idx)["designation"]
+    for row, a in enumerate(idx):
+        hand = set_law_by_hand(g.pure_scores(a[None])[0], k, ties, floor)
+        got = tab[tuple(a)]
+        want = np.array([hand.get(c, 0.0) for c in sets])
+        np.testing.assert_allclose(got, want, atol=1e-15)
+        marg = [sum(got[o] for o, c in enumerate(sets) if j in c) for j in range(4)]
+        np.testing.assert_allclose(marg, des[row], atol=1e-14)
+    rng = np.random.default_rng(k)
+    prof = [rng.dirichlet(np.ones(3)) for _ in range(4)]
+    law = set_law(g, spec, sets, prof, lambda: tab)
+    for i in range(4):
+        for a in range(3):
+            ref = np.zeros(len(sets))
+            for b in itertools.product(range(3), repeat=4):
+                if b[i] == a:
+                    w = np.prod([prof[j][b[j]] for j in range(4) if j != i])
+                    ref += w * tab[b]
+            np.testing.assert_allclose(law[i][a], ref, atol=1e-14)
+    # a pure profile takes the exact route (no table)
+    pure = [np.eye(3)[x] for x in (2, 0, 2, 1)]
+    law_p = set_law(g, spec, sets, pure, lambda: pytest.fail("the table is not needed"))
+    for i in range(4):
+        b = [2, 0, 2, 1]
+        for a in range(3):
+            b[i] = a
+            np.testing.assert_allclose(law_p[i][a], tab[tuple(b)], atol=1e-15)
+
+
+@pytest.mark.parametrize("ties", ["split", "lowest"])
+@pytest.mark.parametrize(("k", "floor"), [(2, 0.0), (3, 0.3), (1, -1.0)])
+def test_set_law_from_independent_scores_is_the_enumeration(k, floor, ties):
+    """Without misattribution the set law comes from each organization's score
+    distribution (thresholds, no enumeration of profiles): equal to the average of the
+    pure-profile law, on unequal level grids that tie across organizations and at
+    strategies with zeros."""
+    from deterrence.model._designation_law import (
+        outcome_sets,
+        set_law,
+        set_law_independent,
+        set_table,
+    )
+    from deterrence.model.kernels import kernel_for
+
+    rule = dt.TopK(k=k, ties=ties, floor=floor)
+    levels = [[0.0, 0.5, 1.0], [0.0, 0.25, 0.5, 1.0], [0.5, 1.0], [0.0, 1.0, 1.5], [0.25, 0.5]]
+    g = dt.TargetingModel(n_orgs=5, levels=levels, rule=rule).game()
+    spec = kernel_for(rule).spec(g)
+    sets = outcome_sets(5, k)
+    tab = set_table(g, spec, sets)
+    rng = np.random.default_rng(10 * k + len(ties))
+    prof = [rng.dirichlet(np.ones(len(lv))) for lv in levels]
+    prof[1][2] = 0.0
+    prof[1] /= prof[1].sum()
+    got = set_law_independent(g, spec, sets, prof)
+    assert set_law(g, spec, sets, prof, lambda: pytest.fail("no table needed")) is not None
+    for i in range(5):
+        X = tab
+        for j in range(4, -1, -1):
+            if j != i:
+                X = np.tensordot(X, prof[j], axes=([j], [0]))
+        np.testing.assert_allclose(got[i], X, atol=1e-14)
+    # misattribution: the scores are not independent, and the table is used
+    M = np.eye(5)
+    M[0, 0], M[0, 1] = 0.7, 0.3
+    g2 = dt.TargetingModel(n_orgs=5, levels=levels, rule=rule, attribution=M).game()
+    calls = []
+    spec2 = kernel_for(rule).spec(g2)
+    law = set_law(g2, spec2, sets, prof, lambda: calls.append(1) or set_table(g2, spec2, sets))
+    assert calls and law[0].shape == (3, len(sets))
+
+
+@pytest.mark.parametrize(
+    ("n", "cap", "b", "d", "rho"),
+    [(4, 2, 0.1, 0.9, 0.0), (5, 2, 0.2, 0.8, 0.0), (5, 3, 0.1, 0.9, 0.0), (4, 2, 0.0, 0.5, 4.0)],
+)
+def test_topk_tournament_closed_form(n, cap, b, d, rho):
+    """Capacity ``k``: the elimination tournament with ``dt.TopK(k)`` (every designated
+    group destroyed) has the values of :func:`tournament_values` with ``capacity=k``,
+    the round leaving ``n - min(k, n - 1)`` survivors; restraint where the closed form
+    says so."""
+    R = 6.0
+    m = dt.TargetingModel(
+        n_orgs=n,
+        levels=[0.0, 1.0],
+        benefit=b,
+        market=dt.Market(revenue=R, shares=[1 / n] * n),
+        rule=dt.TopK(k=cap, floor=-1.0),
+        **({"revenue": rho} if rho else {}),
+    )
+    camp = dt.Campaign(m, destroy=1.0, discount=d, vacuum_values=rho > 0)
+    assert camp.stage(0).sets is not None
+    # under restraint the full state moves straight to states with n - cap survivors
+    rows = camp.deviation_transitions(0, [np.array([1.0, 0.0])] * n)[0][0]
+    nxt = {len(camp.state_info(t)["active"]) for t in np.flatnonzero(rows > 1e-12)}
+    assert nxt == {n - min(cap, n - 1)}
+    res = dt.solve_campaign(camp)
+    assert res.converged, res.message
+    assert independent_set_regret(camp, res.strategies, res.values) < 1e-9
+    V = tournament_values(n, revenue=R, benefit=b, discount=d, vacuum_rent=rho, capacity=cap)
+    for s in range(camp.n_states):
+        act = camp.state_info(s)["active"]
+        j = len(act)
+        restrain = all(
+            b <= d * (h - min(cap, h - 1)) / h * V[h - min(cap, h - 1) - 1] for h in range(2, j + 1)
+        )
+        if restrain:
+            assert res.values[s, act[0]] == pytest.approx(V[j - 1], rel=1e-12)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_topk_campaign_mixed_states_and_generic_solvers(dense, monkeypatch):
+    """Capacity 2 without a market (restraint is worth nothing: mixed states), unequal
+    benefits and destruction probabilities: the campaign solver's agent tracer (dense
+    tables, or the structured route whose Jacobian comes from set-law calls), generic
+    backward induction and the whole-game homotopy each certify their answer by the
+    independent check."""
+    from deterrence.solvers import _campaign as ac
+
+    if not dense:
+        monkeypatch.setattr(ac, "AGENT_DENSE_LIMIT", 0)
+    m = dt.TargetingModel(
+        n_orgs=3, levels=np.linspace(0, 1, 3), benefit=[1.0, 1.2, 0.8], rule=dt.TopK(k=2)
+    )
+    camp = dt.Campaign(m, destroy=[0.4, 0.6, 0.8], discount=0.9)
+    ours = dt.solve_campaign(camp)
+    assert ours.converged, ours.message
+    assert ours.details["stage_methods"][0] == "agent"
+    assert np.count_nonzero(ours.strategies[0][0] > 1e-9) > 1  # mixed
+    runs = [ours]
+    if dense:
+        runs += [
+            dt.solve_stochastic(camp, method="backward"),
+            dt.solve_stochastic(camp, method="homotopy"),
+        ]
+    for res in runs:
+        assert res.converged, res.message
+        assert independent_set_regret(camp, res.strategies, res.values) < 1e-8
+    # the dense form (sgamesolver's conventions) has the same one-shot deviation values
+    assert dt.stochastic_regret(camp.to_dense(), ours.strategies) <= 1e-9 * camp.payoff_range()
+
+
+def test_topk_campaign_run_is_reproducible_and_consistent():
+    m = dt.TargetingModel(
+        n_orgs=4,
+        levels=[0.0, 1.0],
+        benefit=30.0,
+        market=dt.Market(revenue=8.0, shares=[0.25] * 4),
+        rule=dt.TopK(k=2),
+    )
+    camp = dt.Campaign(m, destroy=0.5, discount=0.8)
+    a = dt.run_campaign(camp, rounds=6, runs=20, rng=5, progress=False).to_dataframe()
+    b = dt.run_campaign(camp, rounds=6, runs=20, rng=5, progress=False).to_dataframe()
+    assert a.equals(b)
+    per_round = a.groupby(["run", "round"])
+    assert per_round["designated"].sum().max() <= 2
+    assert per_round["designated"].sum().max() == 2  # violence: two designated at once
+    assert not (a["destroyed"] & ~a["designated"]).any()
+    # a destroyed group is gone the next round
+    gone = a[a["destroyed"]][["run", "round", "organization"]]
+    later = a.merge(gone.assign(round=gone["round"] + 1), on=["run", "round", "organization"])
+    assert (later["status"] == "gone").all() and len(later) > 0
+
+
+def test_next_state_with_several_designated():
+    m = dt.TargetingModel(n_orgs=4, levels=[0.0, 1.0], rule=dt.TopK(k=2))
+    camp = dt.Campaign(m, destroy=0.5)
+    s = camp.next_state(0, designated=(0, 2), destroyed=(True, True))
+    assert camp.state_info(s)["active"] == (1, 3)
+    s = camp.next_state(0, designated=(0, 2), destroyed=(False, True))
+    assert camp.state_info(s)["active"] == (0, 1, 3)
+    assert camp.next_state(0, designated=(0, 2), destroyed=False) == 0
+    with pytest.raises(dt.DeterrenceError, match="at most 2"):
+        camp.next_state(0, designated=(0, 1, 2), destroyed=True)
+    with pytest.raises(dt.DeterrenceError, match="one destroyed"):
+        camp.next_state(0, designated=(0, 2), destroyed=(True,))
 
 
 @pytest.mark.parametrize(("b", "p", "d"), [(1.0, 0.5, 0.9), (0.5, 0.8, 0.8), (2.0, 0.3, 0.95)])

@@ -265,32 +265,46 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             a = [int(np.argmax(Q[i])) for i in range(N)]
         idx = np.array([[a[i] for i in active]], dtype=np.intp)
         comp = stage.sub.pure_components(idx)
-        des = comp["designation"][0]
         share = comp["share"][0]
         p = camp._p(active)
-        designated, destroyed, splinter = None, False, False
+        # who is designated (one survivor, or a set of them under a rule pursuing several),
+        # who of them is destroyed, who splinters
+        targets: list[int] = []
+        gone: list[bool] = []
         if info["flag"] >= 0:
             k = active.index(info["flag"])
-            destroyed = bool(rng.random() < p[k])
-            target = info["flag"]
+            targets, gone = [info["flag"]], [bool(rng.random() < p[k])]
         elif info["targeting"]:
+            law = comp["designation"][0] if stage.sets is None else stage.designation_at(idx[0])
             u = rng.random()
-            cum = np.cumsum(des)
-            hit = int(np.searchsorted(cum, u, side="right"))
-            if hit < len(active):
-                designated = active[hit]
-                if camp.penalty == "franchise":
-                    destroyed = bool(rng.random() < p[hit])
-            target = designated
+            hit = int(np.searchsorted(np.cumsum(law), u, side="right"))
+            if hit < len(law):
+                members = (hit,) if stage.sets is None else stage.sets[hit]
+                targets = [active[k] for k in members]
+                gone = [camp.penalty == "franchise" and bool(rng.random() < p[k]) for k in members]
+        split = [
+            bool(
+                g
+                and x < camp.model.n_orgs
+                and camp._q[camp._lineage(x)] > 0
+                and rng.random() < camp._q[camp._lineage(x)]
+            )
+            for x, g in zip(targets, gone, strict=True)
+        ]
+        designated = set(targets) if info["flag"] < 0 else set()
+        killed = {x for x, g in zip(targets, gone, strict=True) if g}
+        if info["flag"] >= 0:
+            nxt = camp.next_state(s, destroyed=gone[0], splinter=split[0])
+        elif targets:
+            nxt = camp.next_state(s, designated=targets, destroyed=gone, splinter=split)
         else:
-            target = None
-        if destroyed and target is not None:
-            j = camp._lineage(target)
-            q = camp._q[j]
-            splinter = bool(target < camp.model.n_orgs and q > 0 and rng.random() < q)
-        nxt = camp.next_state(s, designated=designated, destroyed=destroyed, splinter=splinter)
+            nxt = camp.next_state(s)
         after = camp.state_info(nxt)["active"]
-        vac = camp.vacuum_violence(target, after) if destroyed and target is not None else {}
+        vac: dict[int, float] = {}
+        for x in targets:
+            if x in killed:
+                for i, v in camp.vacuum_violence(x, after).items():
+                    vac[i] = vac.get(i, 0.0) + v
         if supply is not None:
             lin_names = [camp.model.names[camp._lineage(i)] for i in active]
             vols = supply.volumes(lin_names)
@@ -303,15 +317,15 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
                 status = "gone"
             elif info["flag"] == i:
                 status = "under pressure"
-            elif designated == i:
+            elif i in designated:
                 status = "designated"
             else:
                 status = "active"
             level = float(stage.sub.model.levels[k][a[i]]) if on else 0.0
             lost = 0.0
-            if destroyed and target == i:
+            if i in killed:
                 lost = float(values[s, i])
-            elif camp.penalty == "fixed" and designated == i:
+            elif camp.penalty == "fixed" and i in designated:
                 lost = float(camp.model.penalty[camp._lineage(i)])
             vol = (
                 float(vols.get(camp.model.names[camp._lineage(i)], 0.0))
@@ -328,8 +342,8 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
                     on,
                     level,
                     float(vac.get(i, 0.0)),
-                    designated == i or info["flag"] == i,
-                    bool(destroyed and target == i),
+                    i in designated or info["flag"] == i,
+                    i in killed,
                     float(share[k]) if on else 0.0,
                     vol,
                     lost,

@@ -8,6 +8,8 @@ campaign needs (a rival's destruction hands me its market). Used by
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,7 +18,14 @@ from numpy.typing import NDArray
 
 from ..errors import GameTooLargeError
 
-__all__ = ["designation_distribution"]
+__all__ = [
+    "designation_distribution",
+    "outcome_sets",
+    "set_law",
+    "set_law_independent",
+    "set_law_pure",
+    "set_table",
+]
 
 #: Largest number of pure profiles of the brute-force designation distribution (used only
 #: when the structured oracle has no ``_designation_matrix``).
@@ -71,3 +80,224 @@ def designation_distribution(game: Any, profile: Sequence[NDArray]) -> list[NDAr
     if fn is not None:
         return [np.asarray(x, dtype=float) for x in fn(tuple(profile))]
     return _brute_designation(game, profile)
+
+
+# ----------------------------------------------------------------------------- set laws
+def outcome_sets(n: int, k: int) -> tuple[tuple[int, ...], ...]:
+    """The designated sets a rule pursuing up to ``k`` of ``n`` organizations can produce:
+    every non-empty subset of at most ``k`` positions, by size, then lexicographically."""
+    return tuple(
+        c for size in range(1, min(k, n) + 1) for c in itertools.combinations(range(n), size)
+    )
+
+
+def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDArray:
+    """P(the designated set is ``sets[o]`` | the scores ``S[p]``), shape ``(P, len(sets))``,
+    for a counting rule (:class:`~deterrence.model._second_order.CountSpec`) of kind
+    ``"split"`` or ``"lowest"`` at the pure profiles with scores ``S`` (``(P, n)``).
+
+    Derivation. As in :meth:`CountSpec.pure`, ``m_j`` others score above ``j`` and ``t_j``
+    tie with it; a live ``j`` is designated for sure when ``m_j + t_j < k`` (its whole
+    tie group fits), never when ``m_j >= k``, and otherwise it belongs to the one group
+    tied for the last slots, ``E``, which shares the ``r = k - m`` remaining slots: under
+    ``"split"`` every ``r``-subset of ``E`` is equally likely (each member's marginal is
+    ``r / |E|``, the rule's ``(k - m) / (t + 1)``), under ``"lowest"`` the tie is already
+    broken by the list order (``t = 0``) and the set is deterministic. So the set is
+    ``A`` (the sure ones) plus a uniform ``r``-subset of ``E``: ``P(T) = 1 / C(|E|, r)``
+    when ``A <= T``, ``T - A <= E`` and ``|T & E| = r``."""
+    n = S.shape[1]
+    ii = np.arange(n)[:, None]
+    jj = np.arange(n)[None, :]
+    off = ii != jj
+    up, eq = spec.classify(S[:, :, None], ii[None], jj[None], S[:, None, :])
+    m = (up & off).sum(axis=2)
+    t = (eq & off).sum(axis=2)
+    live = spec.live(S)
+    k = spec.k
+    bit = np.left_shift(np.int64(1), np.arange(n, dtype=np.int64))
+    sure = live & (m + t < k)
+    part = live & (m < k) & ~sure
+    A = (sure * bit).sum(axis=1)
+    E = (part * bit).sum(axis=1)
+    e = part.sum(axis=1)
+    # the slots left to the tied group (every member of E has the same m)
+    r = np.where(e > 0, k - np.where(part, m, 0).max(axis=1, initial=0), 0)
+    Tb = np.array([sum(1 << j for j in c) for c in sets], dtype=np.int64)
+    size_in_E = _popcount(Tb[None, :] & E[:, None])
+    ok = ((Tb[None, :] & A[:, None]) == A[:, None]) & ((Tb[None, :] & ~(A | E)[:, None]) == 0)
+    ok &= size_in_E == r[:, None]
+    combs = np.array([math.comb(int(a), int(b)) for a, b in zip(e, r, strict=True)], dtype=float)
+    return np.where(ok, 1.0 / combs[:, None], 0.0)
+
+
+def _popcount(x: NDArray) -> NDArray:
+    x = np.asarray(x, dtype=np.int64)
+    out = np.zeros(x.shape, dtype=np.int64)
+    while np.any(x):
+        out += x & 1
+        x = x >> 1
+    return out
+
+
+def set_table(game: Any, spec: Any, sets: Sequence[tuple[int, ...]]) -> NDArray:
+    """The set law at every pure profile of ``game``, shape ``(*game.shape, len(sets))``
+    (the brute-force route of :func:`set_law`; limited to :data:`_BRUTE_LIMIT` profiles)."""
+    shape = tuple(game.shape)
+    n_prof = int(np.prod(shape, dtype=np.int64))
+    if n_prof > _BRUTE_LIMIT:
+        raise GameTooLargeError(
+            f"the designated-set law of a {shape} stage game enumerates its pure profiles; "
+            f"that is limited to {_BRUTE_LIMIT} (a rule designating several organizations "
+            "per round at this size is not supported yet)"
+        )
+    idx = np.indices(shape).reshape(len(shape), -1).T
+    law = set_law_pure(spec, np.asarray(game.pure_scores(idx), dtype=float), sets)
+    return law.reshape((*shape, len(sets)))
+
+
+def set_law(
+    game: Any, spec: Any, sets: Sequence[tuple[int, ...]], profile: Sequence[NDArray], table: Any
+) -> list[NDArray]:
+    """``out[i][a, o]`` = P(the designated set is ``sets[o]`` | ``i`` plays ``a``, the
+    others mix as in ``profile``): at a pure profile from ``sum(shape)`` pure scores, else
+    from the independent score distributions (:func:`set_law_independent`) when the
+    scores are, else by contracting the pure table (``table()``: :func:`set_table`, built
+    once by the caller) with the others' strategies."""
+    probs = [np.asarray(q, dtype=float) for q in profile]
+    n = len(probs)
+    if all(np.count_nonzero(q) == 1 for q in probs):
+        act = [int(np.flatnonzero(q)[0]) for q in probs]
+        shape = tuple(game.shape)
+        rows = []
+        for i, k in enumerate(shape):
+            block = np.tile(np.asarray(act, dtype=np.intp), (k, 1))
+            block[:, i] = np.arange(k)
+            rows.append(block)
+        law = set_law_pure(spec, np.asarray(game.pure_scores(np.concatenate(rows))), sets)
+        out, start = [], 0
+        for k in shape:
+            out.append(law[start : start + k])
+            start += k
+        return out
+    if _independent(game, spec):
+        return set_law_independent(game, spec, sets, probs)
+    L = table()
+    out = []
+    for i in range(n):
+        X = L
+        # the others' axes contracted from the last to the first: removing axis j leaves
+        # the axes before it (the own one among them, once j < i) where they were
+        for j in range(n - 1, -1, -1):
+            if j != i:
+                X = np.tensordot(X, probs[j], axes=([j], [0]))
+        out.append(np.asarray(X, dtype=float))
+    return out
+
+
+def _independent(game: Any, spec: Any) -> bool:
+    """Whether the set law can come from the scores' distributions one by one: no
+    misattribution (each organization's score a function of its own level) and a rule
+    that ranks (``"split"`` or ``"lowest"``)."""
+    return getattr(game, "_diag", None) is not None and spec.kind in ("split", "lowest")
+
+
+def set_law_independent(
+    game: Any, spec: Any, sets: Sequence[tuple[int, ...]], profile: Sequence[NDArray]
+) -> list[NDArray]:
+    """:func:`set_law` from the organizations' independent score distributions, without
+    enumerating profiles (polynomial in the numbers of organizations and levels).
+
+    Derivation. Condition on the threshold ``c``, the ``k``-th highest live score. The
+    organizations split into those above ``c`` (``A``, ``|A| < k``), those tied at ``c``
+    (``E``, ``|A| + |E| >= k``) and those below, independently given their strategies:
+    ``P = prod_A up_j(c) prod_E eq_j(c) prod_rest lo_j(c)``. The designated set is ``A``
+    plus ``r = k - |A|`` of ``E`` (:func:`set_law_pure`), so a set ``T`` of size ``k``
+    arises from every ``A`` strictly inside ``T`` with ``B = T - A`` tied and the ties
+    ``E' = E - B`` among the others (who cannot be above ``c``):
+
+    * ``"split"``: ``B`` is drawn with probability ``1 / C(r + |E'|, r)``, so the others
+      contribute ``sum_m e_m / C(r + m, r)``, ``e_m`` the probability that exactly ``m``
+      of them tie and the rest are below (the coefficients of ``prod (lo_j + eq_j z)``);
+    * ``"lowest"``: ``B`` must be the first ``r`` tied in list order, so the others listed
+      before ``max(B)`` are below and those after it below or tied.
+
+    Summed over the distinct live score values ``c``. A set smaller than ``k`` arises
+    only when fewer than ``k`` scores are live: ``prod_T live_j prod_rest (1 - live_j)``."""
+    n = game._n
+    tol = spec.tol
+    k = spec.k
+    x = [np.asarray(game._z[j], dtype=float) * float(game._diag[j]) for j in range(n)]
+    w = [np.asarray(profile[j], dtype=float) for j in range(n)]
+    vals = np.unique(np.concatenate(x))
+    vals = vals[vals > spec.floor + tol]
+    if vals.size:  # one threshold per cluster of scores within the tie tolerance
+        keep = np.r_[True, np.diff(vals) > tol]
+        vals = vals[keep]
+    C = vals.size
+    # conditions: (player i, own level a), in block order; row i replaced by a point mass
+    cond = [(i, a) for i in range(n) for a in range(len(x[i]))]
+    Kc = len(cond)
+
+    def cats(xj: NDArray) -> tuple[NDArray, NDArray]:
+        up = xj[:, None] > vals[None, :] + tol
+        eq = (xj[:, None] >= vals[None, :] - tol) & ~up
+        return up.astype(float), eq.astype(float)
+
+    U = np.empty((Kc, n, C))
+    Q = np.empty((Kc, n, C))
+    live = np.empty((Kc, n))
+    base_u, base_q, base_l = [], [], []
+    for j in range(n):
+        up, eq = cats(x[j])
+        base_u.append(w[j] @ up)
+        base_q.append(w[j] @ eq)
+        base_l.append(float(w[j] @ (x[j] > spec.floor + tol)))
+    for r_, (i, a) in enumerate(cond):
+        for j in range(n):
+            U[r_, j] = base_u[j]
+            Q[r_, j] = base_q[j]
+            live[r_, j] = base_l[j]
+        up, eq = cats(x[i][a : a + 1])
+        U[r_, i] = up[0]
+        Q[r_, i] = eq[0]
+        live[r_, i] = float(x[i][a] > spec.floor + tol)
+    L = np.clip(1.0 - U - Q, 0.0, None)
+    out = np.zeros((Kc, len(sets)))
+    for o, T in enumerate(sets):
+        inT = np.zeros(n, dtype=bool)
+        inT[list(T)] = True
+        rest = np.flatnonzero(~inT)
+        if len(T) < k:
+            out[:, o] = np.prod(live[:, list(T)], axis=1) * np.prod(1.0 - live[:, rest], axis=1)
+            continue
+        if spec.kind == "split":
+            # coefficients of prod over the others of (lo_j + eq_j z), shape (Kc, C, m + 1)
+            poly = np.ones((Kc, C, 1))
+            for j in rest:
+                nxt = np.zeros((Kc, C, poly.shape[2] + 1))
+                nxt[:, :, :-1] += poly * L[:, j, :, None]
+                nxt[:, :, 1:] += poly * Q[:, j, :, None]
+                poly = nxt
+            mm = np.arange(poly.shape[2])
+        tot = np.zeros((Kc, C))
+        for size_a in range(len(T)):
+            for A in itertools.combinations(T, size_a):
+                B = [j for j in T if j not in A]
+                r = len(B)
+                prod = np.prod(U[:, list(A), :], axis=1) * np.prod(Q[:, B, :], axis=1)
+                if spec.kind == "split":
+                    coef = 1.0 / np.array([math.comb(r + m, r) for m in mm], dtype=float)
+                    prod = prod * (poly @ coef)
+                else:
+                    top = max(B)
+                    before = [j for j in rest if j < top]
+                    after = [j for j in rest if j > top]
+                    prod = prod * np.prod(L[:, before, :], axis=1)
+                    prod = prod * np.prod(L[:, after, :] + Q[:, after, :], axis=1)
+                tot += prod
+        out[:, o] = tot.sum(axis=1)
+    res, start = [], 0
+    for i in range(n):
+        res.append(out[start : start + len(x[i])])
+        start += len(x[i])
+    return res

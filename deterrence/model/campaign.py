@@ -68,10 +68,19 @@ is added to the stage payoff of the round in which the destruction can happen, s
 solver and the certificate see it (closed form: :func:`tournament_values` with
 ``vacuum_rent``).
 
-Rules designating several organizations per round (``TopK(k > 1)``) are refused: their
-transitions need the joint law of the designated *set* given a deviator's level (each
-designated group destroyed with its own probability), which the structured oracle does not
-give (it gives the marginals ``P(j designated | i plays a)``).
+Capacity: several designations a round (``dt.TopK(k > 1)``). A state with ``n``
+survivors designates the ``min(k, n - stop.min_survivors)`` top scores (the campaign never
+designates its way below the minimum), each destroyed independently with its own ``p_j``.
+The transitions then need the joint law of the designated *set* given a deviator's level,
+not only the marginals ``P(j designated | i plays a)``: the stage's outcomes are the
+designated sets (:attr:`CampaignStage.sets`), their law
+(:func:`~deterrence.model._designation_law.set_law_pure`: the sure top scores plus a
+uniform share of the slots left among those tied for them, derived there) at every pure
+profile, averaged over the others' strategies for a mixed profile (so a state's survivors
+are limited to 200,000 pure profiles: 5 organizations x 11 levels). Closed form:
+:func:`tournament_values` with ``capacity``. The designated state (one group under
+pressure) and ``ties="all"`` (which can designate every survivor at once) are refused
+with several designations.
 
 Solving. ``dt.solve_stochastic(campaign)`` (``method="auto"``) hands a campaign to
 :func:`~deterrence.solve_campaign` (``Campaign._solve_structured``; an explicit
@@ -100,10 +109,17 @@ from .._validation import check_choice, check_int, check_probability, check_real
 from ..errors import DeterrenceError, UnsupportedGameError
 from ..games.base import Game
 from ..games.stochastic import BaseStochasticGame
-from ._designation_law import designation_distribution
+from ._designation_law import (
+    designation_distribution,
+    outcome_sets,
+    set_law,
+    set_law_pure,
+    set_table,
+)
+from .kernels import kernel_for
 from .market import Market
 from .networks import Entry, SupplyNetwork, Territory, tullock_net_rent, tullock_vacuum
-from .rules import NoTargeting, Rule
+from .rules import NoTargeting, Rule, TopK
 from .targeting import TargetingModel
 
 __all__ = [
@@ -181,8 +197,14 @@ class CampaignStage(Game):
         n_players: int,
         label: str,
         bonus: tuple[bool, NDArray] | None = None,
+        sets: tuple[tuple[int, ...], ...] | None = None,
     ) -> None:
         self.sub = sub
+        #: the designated sets (positions in ``active``) a rule pursuing several
+        #: organizations a round can produce, or None when at most one is designated (the
+        #: outcomes are then the survivors themselves)
+        self.sets = sets
+        self._table: NDArray | None = None
         #: the discounted vacuum rents (``vacuum_values=True``): ``(True, B)`` with
         #: ``B[k, i]`` what player ``i`` gets when the ``k``-th survivor is designated, or
         #: ``(False, b)``, ``b[i]`` action-free (a flag state); None without
@@ -207,6 +229,45 @@ class CampaignStage(Game):
     def sub_profile(self, profile: Sequence[NDArray]) -> tuple[NDArray, ...]:
         return tuple(np.asarray(profile[i], dtype=float) for i in self.active)
 
+    @property
+    def n_outcomes(self) -> int:
+        """Number of designation outcomes (nobody designated aside): the survivors, or
+        the designated sets (:attr:`sets`)."""
+        return len(self.active) if self.sets is None else len(self.sets)
+
+    def designation(self, sub_prof: Sequence[NDArray]) -> list[NDArray]:
+        """``out[k][a, o]`` = P(outcome ``o`` | the ``k``-th survivor plays ``a``, the
+        others mix as in ``sub_prof``): who is designated (the structured oracle's
+        designation distribution), or with :attr:`sets` which *set* is (its law by
+        :func:`~deterrence.model._designation_law.set_law`)."""
+        if self.sets is None:
+            return designation_distribution(self.sub, tuple(sub_prof))
+        spec = kernel_for(self.sub.model.rule).spec(self.sub)
+        return set_law(self.sub, spec, self.sets, sub_prof, self.designation_table)
+
+    def designation_table(self) -> NDArray:
+        """The outcome law at every pure profile of the survivors, shape
+        ``(*sub.shape, n_outcomes)`` (built once)."""
+        if self._table is None:
+            shape = tuple(self.sub.shape)
+            if self.sets is None:
+                idx = np.indices(shape).reshape(len(shape), -1).T
+                des = np.asarray(self.sub.pure_components(idx)["designation"], dtype=float)
+                self._table = des.reshape((*shape, len(shape)))
+            else:
+                spec = kernel_for(self.sub.model.rule).spec(self.sub)
+                self._table = set_table(self.sub, spec, self.sets)
+        return self._table
+
+    def designation_at(self, sub_actions: Sequence[int]) -> NDArray:
+        """The outcome law at one pure profile of the survivors (``(n_outcomes,)``)."""
+        idx = np.asarray([sub_actions], dtype=np.intp)
+        if self.sets is None:
+            return np.asarray(self.sub.pure_components(idx)["designation"][0], dtype=float)
+        spec = kernel_for(self.sub.model.rule).spec(self.sub)
+        S = np.asarray(self.sub.pure_scores(idx), dtype=float)
+        return set_law_pure(spec, S, self.sets)[0]
+
     def _deviation_payoffs(self, profile: tuple[NDArray, ...]) -> list[NDArray]:
         sub_prof = self.sub_profile(profile)
         dev = self.sub._deviation_payoffs(sub_prof)
@@ -216,7 +277,7 @@ class CampaignStage(Game):
         if self.bonus is not None:
             dependent, B = self.bonus
             if dependent:
-                D = designation_distribution(self.sub, sub_prof)
+                D = self.designation(sub_prof)
                 for k, i in enumerate(self.active):
                     out[i] = out[i] + D[k] @ B[:, i]
             else:
@@ -238,8 +299,7 @@ class CampaignStage(Game):
         if self.bonus is not None:
             dependent, B = self.bonus
             if dependent:
-                idx = np.array(list(np.ndindex(*self.sub.shape)), dtype=np.intp)
-                des = self.sub.pure_components(idx)["designation"]
+                des = self.designation_table().reshape(-1, self.n_outcomes)
                 for i in self.active:
                     out[i] += (des @ B[:, i]).reshape(self._shape)
             else:
@@ -257,9 +317,9 @@ class Campaign(BaseStochasticGame):
     ----------
     model
         The :class:`~deterrence.TargetingModel`: organizations, announced rule, market.
-        Rules that designate at most one organization per round (most violent, noisy
-        most violent, priority list, proportional enforcement) are supported;
-        ``TopK(k > 1)`` is refused (see the module docstring).
+        Every rule of the targeting model but ``ties="all"``: one designation a round
+        (most violent, noisy most violent, priority list, proportional enforcement) or
+        several (``dt.TopK(k)``: capacity, see the module docstring).
     destroy
         ``destroy_j`` in ``[0, 1]`` (scalar or one per organization): probability per
         round that a designated organization of average size is destroyed.
@@ -355,14 +415,18 @@ class Campaign(BaseStochasticGame):
         if not isinstance(m, TargetingModel):
             raise DeterrenceError(f"model={m!r} is not valid; expected a dt.TargetingModel")
         n = m.n_orgs
-        if getattr(m.rule, "k", 1) > 1:
+        if getattr(m.rule, "ties", None) == "all":
             raise UnsupportedGameError(
-                f"model.rule={m.rule.describe()!r} designates {m.rule.k} organizations per "
-                "round; the campaign supports rules designating at most one per round (most "
-                "violent, noisy most violent, priority, proportional): several designations "
-                "need the joint law of the designated *set* given a deviator's level, which "
-                "the structured oracle does not give yet (use dt.TopK(k=1), or a campaign "
-                "whose rounds designate one group each)"
+                f"model.rule={m.rule.describe()!r} designates every organization tied for "
+                "the last slot, so a round can designate (and destroy) every survivor; the "
+                "campaign needs ties='split' or 'lowest'"
+            )
+        if getattr(m.rule, "k", 1) > 1 and self.designated_state:
+            raise UnsupportedGameError(
+                f"designated_state=True with model.rule={m.rule.describe()!r}: the "
+                "designated state tracks one group under pressure, and this rule designates "
+                f"up to {m.rule.k} a round (use designated_state=False: designation as a "
+                "per-round hazard, or dt.TopK(k=1))"
             )
         object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
         object.__setattr__(
@@ -442,6 +506,15 @@ class Campaign(BaseStochasticGame):
         if n_active <= self.stop.min_survivors:
             return False
         return self.stop.rounds is None or t < self.stop.rounds
+
+    def _capacity(self, st: _State) -> int:
+        """How many organizations state ``st`` can designate at once: the rule's ``k``
+        (:class:`~deterrence.TopK`; 1 for every other rule), at most as many as leaves
+        ``stop.min_survivors`` standing; 0 where nobody is designated."""
+        if st.flag >= 0 or not self._targeting_on(st.status, st.t):
+            return 0
+        n_active = sum(1 for x in st.status if x != GONE)
+        return min(int(getattr(self._rule, "k", 1)), n_active - self.stop.min_survivors)  # type: ignore[attr-defined]
 
     def _canon(self, status: tuple[int, ...], flag: int, t: int) -> _State:
         T = self.stop.rounds
@@ -567,6 +640,8 @@ class Campaign(BaseStochasticGame):
         rule = self._rule  # type: ignore[attr-defined]
         if st.flag >= 0 or not self._targeting_on(st.status, st.t):
             rule = NoTargeting()
+        elif isinstance(rule, TopK) and rule.k > self._capacity(st):
+            rule = dataclasses.replace(rule, k=self._capacity(st))
         elif hasattr(rule, "order"):
             pos = {j: k for k, j in enumerate(lin)}
             rule = dataclasses.replace(rule, order=tuple(pos[j] for j in rule.order if j in pos))
@@ -629,9 +704,24 @@ class Campaign(BaseStochasticGame):
             st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
             sub = self._submodel(st).game()
             cache[s] = CampaignStage(
-                sub, self._active(st), self.n_players, self.state_names[s], self._bonus(s)
+                sub,
+                self._active(st),
+                self.n_players,
+                self.state_names[s],
+                self._bonus(s),
+                self._sets(s),
             )
         return cache[s]
+
+    def _sets(self, s: int) -> tuple[tuple[int, ...], ...] | None:
+        """The designated sets of state ``s`` (positions in its ``active``) when it can
+        designate several organizations at once, else None (the outcomes are the
+        survivors)."""
+        st = self._states[s]  # type: ignore[attr-defined]
+        k = self._capacity(st)
+        if k <= 1:
+            return None
+        return outcome_sets(len(self._active(st)), k)
 
     def shape(self, s: int) -> tuple[int, ...]:
         """Numbers of actions in state ``s``: a survivor's violence levels, 1 (``"gone"``) else."""
@@ -639,8 +729,10 @@ class Campaign(BaseStochasticGame):
 
     def _outcomes(self, s: int) -> tuple[NDArray, NDArray, bool]:
         """``(T, stay, action_dependent)``: row ``k`` of ``T`` is the next-state law when
-        the ``k``-th active player is designated (or, in a flag state, the action-free
-        law); ``stay`` the law when nobody is."""
+        the ``k``-th active player is designated (with several designations a round, the
+        ``k``-th designated set of :meth:`_sets`: each member destroyed independently
+        with its own probability), or, in a flag state, the action-free law; ``stay``
+        the law when nobody is."""
         cache = self._trans_cache  # type: ignore[attr-defined]
         if s in cache:
             return cache[s]
@@ -658,18 +750,31 @@ class Campaign(BaseStochasticGame):
         p = self._p(active)
         q = self._q  # type: ignore[attr-defined]
 
-        def destroyed(i: int) -> NDArray:
-            j = self._lineage(i)
+        def destroyed(*players: int) -> NDArray:
+            """The next-state law when ``players`` are destroyed (each original replaced
+            by its splinter with its own entry probability, independently)."""
+            laws = [(1.0, list(st.status))]
+            for i in players:
+                j = self._lineage(i)
+                nxt = []
+                for w, status in laws:
+                    if status[j] == ORIGINAL and q[j] > 0:
+                        nxt.append((w * q[j], [*status[:j], SPLINTER, *status[j + 1 :]]))
+                        nxt.append((w * (1.0 - q[j]), [*status[:j], GONE, *status[j + 1 :]]))
+                    else:
+                        nxt.append((w, [*status[:j], GONE, *status[j + 1 :]]))
+                laws = nxt
             out = np.zeros(S)
-            status = list(st.status)
-            if status[j] == ORIGINAL and q[j] > 0:
-                status[j] = SPLINTER
-                out += q[j] * law(tuple(status), -1)
-                status[j] = GONE
-                out += (1.0 - q[j]) * law(tuple(status), -1)
-            else:
-                status[j] = GONE
-                out += law(tuple(status), -1)
+            for w, status in laws:
+                out += w * law(tuple(status), -1)
+            return out
+
+        def hit(members: tuple[int, ...]) -> NDArray:
+            """The next-state law when the survivors at positions ``members`` are
+            designated: every subset destroyed with its probability."""
+            out = float(np.prod(1.0 - p[list(members)])) * stay  # nobody destroyed
+            for w, gone in _destroyed_subsets(members, p):
+                out += w * destroyed(*[active[k] for k in gone])
             return out
 
         if st.flag >= 0:
@@ -680,11 +785,12 @@ class Campaign(BaseStochasticGame):
             out = (np.tile(stay, (len(active), 1)), stay, False)
         else:
             rows = []
-            for k, i in enumerate(active):
+            sets = self._sets(s)
+            for c in sets if sets is not None else [(k,) for k in range(len(active))]:
                 if self.designated_state:
-                    rows.append(law(st.status, i))
+                    rows.append(law(st.status, active[c[0]]))
                 else:
-                    rows.append(p[k] * destroyed(i) + (1.0 - p[k]) * stay)
+                    rows.append(hit(c))
             out = (np.array(rows), stay, True)
         cache[s] = out
         return out
@@ -713,13 +819,22 @@ class Campaign(BaseStochasticGame):
         _, _, dependent = self._outcomes(s)
         p = self._p(active)
         d = self.discount
-        B = np.zeros((len(active), self.n_players))
-        for k, j in enumerate(active):
-            idx, rent, _ = self._contest(j, [i for i in active if i != j])
-            for i in idx:
-                B[k, i] = d[i] * p[k] * tullock_net_rent(rent, len(idx))
         if st.flag >= 0:
-            return False, B[active.index(st.flag)]
+            outs: tuple[tuple[int, ...], ...] = ((active.index(st.flag),),)
+        else:
+            outs = self._sets(s) or tuple((k,) for k in range(len(active)))
+        # each outcome's destroyed subsets, each destroyed territory contested by the
+        # survivors of the round
+        B = np.zeros((len(outs), self.n_players))
+        for o, c in enumerate(outs):
+            for w, gone in _destroyed_subsets(c, p):
+                left = [i for i in active if i not in {active[k] for k in gone}]
+                for k in gone:
+                    idx, rent, _ = self._contest(active[k], left)
+                    for i in idx:
+                        B[o, i] += d[i] * w * tullock_net_rent(rent, len(idx))
+        if st.flag >= 0:
+            return False, B[0]
         if not dependent or not np.any(B) or self.designated_state:
             # designated_state: destruction (and the rent) comes from the flag state
             return None
@@ -755,7 +870,7 @@ class Campaign(BaseStochasticGame):
             row = T[0] if T.shape[0] == 1 else stay
             return [np.tile(row, (stage.shape[i], 1)) for i in range(n)], None
         sub_prof = stage.sub_profile(profile)
-        D = designation_distribution(stage.sub, sub_prof)
+        D = stage.designation(sub_prof)
         out: list[NDArray] = [np.zeros(0)] * n
         sub_rows = []
         for k, i in enumerate(stage.active):
@@ -796,28 +911,51 @@ class Campaign(BaseStochasticGame):
         self,
         s: int,
         *,
-        designated: int | None = None,
-        destroyed: bool = False,
-        splinter: bool = False,
+        designated: int | Sequence[int] | None = None,
+        destroyed: bool | Sequence[bool] = False,
+        splinter: bool | Sequence[bool] = False,
     ) -> int:
         """The state after a round of state ``s`` in which player ``designated`` (or
         nobody) was designated and, if ``destroyed``, destroyed (replaced by its splinter if
-        ``splinter``). In a flag state the player under pressure is the one at risk."""
+        ``splinter``). In a flag state the player under pressure is the one at risk. A
+        rule designating several organizations a round gives ``designated`` as a sequence
+        of players, and ``destroyed`` and ``splinter`` as sequences of flags (one each)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         idx = self._index  # type: ignore[attr-defined]
         target = st.flag if st.flag >= 0 else designated
-        if target is None or target < 0 or self.penalty == "fixed":
+        if target is None or self.penalty == "fixed":
             return idx[self._canon(st.status, st.flag, st.t + 1)]
-        if target not in self._active(st):
+        many = not isinstance(target, int | np.integer)
+        targets = [int(x) for x in target] if many else [int(target)]  # type: ignore[union-attr]
+        if not many and targets[0] < 0:
+            return idx[self._canon(st.status, st.flag, st.t + 1)]
+        n_t = len(targets)
+        gone = list(destroyed) if not isinstance(destroyed, bool | np.bool_) else [destroyed] * n_t
+        split = list(splinter) if not isinstance(splinter, bool | np.bool_) else [splinter] * n_t
+        if len(gone) != n_t or len(split) != n_t or len(set(targets)) != n_t:
             raise DeterrenceError(
-                f"designated={target!r} is not active in state {self.state_names[s]!r}"
+                f"designated={target!r}, destroyed={destroyed!r}, splinter={splinter!r}: "
+                "expected distinct players and one destroyed and one splinter flag each"
             )
-        if not destroyed:
-            flag = target if self.designated_state else -1
+        active = self._active(st)
+        for x in targets:
+            if x not in active:
+                raise DeterrenceError(
+                    f"designated={x!r} is not active in state {self.state_names[s]!r}"
+                )
+        if n_t > max(1, self._capacity(st)):
+            raise DeterrenceError(
+                f"designated={target!r}: state {self.state_names[s]!r} designates at most "
+                f"{max(1, self._capacity(st))} organization(s) a round"
+            )
+        if not any(gone):
+            flag = targets[0] if self.designated_state and n_t == 1 else -1
             return idx[self._canon(st.status, flag, st.t + 1)]
         status = list(st.status)
-        j = self._lineage(target)
-        status[j] = SPLINTER if (splinter and status[j] == ORIGINAL) else GONE
+        for x, g, sp in zip(targets, gone, split, strict=True):
+            if g:
+                j = self._lineage(x)
+                status[j] = SPLINTER if (sp and status[j] == ORIGINAL) else GONE
         return idx[self._canon(tuple(status), -1, st.t + 1)]
 
     def __getstate__(self) -> dict[str, Any]:
@@ -864,6 +1002,20 @@ class Campaign(BaseStochasticGame):
             f"Campaign({self.model.n_orgs} organizations, {self.n_states} states, "
             f"penalty={self.penalty!r}, designated_state={self.designated_state})"
         )
+
+
+def _destroyed_subsets(members: tuple[int, ...], p: NDArray) -> list[tuple[float, tuple[int, ...]]]:
+    """The non-empty subsets of the designated ``members`` (positions) that are
+    destroyed, each member independently with probability ``p[k]``: ``(probability,
+    subset)`` pairs of positive probability."""
+    out = []
+    for mask in itertools.product((False, True), repeat=len(members)):
+        if not any(mask):
+            continue
+        w = float(np.prod([p[k] if x else 1.0 - p[k] for k, x in zip(members, mask, strict=True)]))
+        if w > 0:
+            out.append((w, tuple(k for k, x in zip(members, mask, strict=True) if x)))
+    return out
 
 
 def _per_org_prob(name: str, value: Any, n: int) -> NDArray[np.float64]:
@@ -932,7 +1084,13 @@ def two_org_campaign(
 
 
 def tournament_values(
-    n: int, *, revenue: float, benefit: float, discount: float, vacuum_rent: float = 0.0
+    n: int,
+    *,
+    revenue: float,
+    benefit: float,
+    discount: float,
+    vacuum_rent: float = 0.0,
+    capacity: int = 1,
 ) -> NDArray[np.float64]:
     """The elimination tournament: each round one organization is destroyed for sure.
 
@@ -961,6 +1119,17 @@ def tournament_values(
     territory unopposed); three: ``V_3 = R/3 + (2d/3) (V_2 + rho/4)``. Restraint at ``k``
     then needs ``b <= d (k-1)/k (V_{k-1} + rho/(k-1)**2)``.
 
+    *Capacity* ``c`` (``dt.TopK(k=c)``): each round the ``c_k = min(c, k - 1)`` top scores
+    are designated (the campaign never designates the last survivor) and destroyed. When
+    everyone restrains, the tie shares the ``c_k`` slots: each survivor is designated with
+    probability ``c_k / k`` and the round leaves ``k - c_k`` survivors, each of the ``c_k``
+    destroyed territories contested by all of them (``rho / (k - c_k)**2`` each)::
+
+        V_k = R/k + d (k - c_k)/k (V_{k - c_k} + c_k rho / (k - c_k)**2),
+
+    and restraint needs ``b <= d (k - c_k)/k (V_{k - c_k} + c_k rho / (k - c_k)**2)``
+    (violence takes a slot for sure). ``c = 1`` is the recursion above.
+
     Returns
     -------
     ndarray
@@ -974,16 +1143,20 @@ def tournament_values(
     >>> V = tournament_values(3, revenue=6.0, benefit=0.0, discount=0.5, vacuum_rent=4.0)
     >>> V.round(6).tolist()    # 12, 3 + (12 + 4) / 4, 2 + (7 + 1) / 3
     [12.0, 7.0, 4.666667]
+    >>> tournament_values(4, revenue=6.0, benefit=0.0, discount=0.5, capacity=2).tolist()
+    [12.0, 6.0, 4.0, 3.0]
     """
     n = check_int("n", n, low=1)
     R = check_real("revenue", revenue, low=0.0)
     b = check_real("benefit", benefit, low=0.0)
     d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
     rho = check_real("vacuum_rent", vacuum_rent, low=0.0)
+    cap = check_int("capacity", capacity, low=1)
     V = np.empty(n)
     V[0] = (R + b) / (1 - d)
     for k in range(2, n + 1):
-        V[k - 1] = R / k + d * (k - 1) / k * (V[k - 2] + rho / (k - 1) ** 2)
+        c = min(cap, k - 1)
+        V[k - 1] = R / k + d * (k - c) / k * (V[k - c - 1] + c * rho / (k - c) ** 2)
     return V
 
 

@@ -127,7 +127,8 @@ def _symmetric_coefficients(
     sub = stage.sub
     active = stage.active
     n = len(active)
-    if n < 2 or not sub.is_symmetric() or sub._symmetric_forms is None:
+    if n < 2 or stage.sets is not None or not sub.is_symmetric() or sub._symmetric_forms is None:
+        # (several designations a round: the closed forms count one designated survivor)
         return None
     T, stay, dependent = camp._outcomes(s)
     d = camp.discount[list(active)]
@@ -182,8 +183,9 @@ class _AgentState(PayoffJacobian):
         A_i(a) = u_i(a) + c_i + sum_k D_i(a, k) e_ik,   B_i(a) = y_i + sum_k D_i(a, k) f_ik,
         V_i = sigma_i @ A_i / (1 - sigma_i @ B_i),
 
-    ``D_i(a, k)`` = P(``k`` designated | ``i`` plays ``a``). Derivatives with respect to
-    ``sigma_j(b)``, ``j != i``: ``u``'s pair matrices (one pass,
+    ``D_i(a, k)`` = P(``k`` designated | ``i`` plays ``a``) (with several designations
+    a round, ``k`` runs over the designated sets: ``stage.designation``). Derivatives
+    with respect to ``sigma_j(b)``, ``j != i``: ``u``'s pair matrices (one pass,
     ``_pair_payoffs_all``) and ``P(k designated | i at a, j at b)``, which is the
     designation distribution with ``j`` fixed at ``b`` (one structured call per level of
     each survivor: exact, no finite differences); ``V_i`` by the quotient rule.
@@ -194,9 +196,11 @@ class _AgentState(PayoffJacobian):
     evaluation is a tensor contraction (``NormalFormGame`` oracles, pairs included).
     """
 
-    def __init__(self, sub: Any, coef: tuple[NDArray, ...], scale: float) -> None:
+    def __init__(self, stage: Any, coef: tuple[NDArray, ...], scale: float) -> None:
+        sub = stage.sub
         super().__init__(sub, scale, sizes=sub.shape)
         self.sub = sub
+        self.stage = stage
         self.cst, self.yst, self.e, self.f = coef
         self.calls = 0
         self.dense: tuple[Any, Any] | None = None
@@ -206,8 +210,7 @@ class _AgentState(PayoffJacobian):
             from ..solvers._stochastic_homotopy import fast_normal_form
 
             U = sub.to_normal_form(max_profiles=n_prof).payoffs
-            idx = np.indices(shape).reshape(len(shape), -1).T
-            des = np.asarray(sub.pure_components(idx)["designation"], dtype=float)
+            des = stage.designation_table().reshape(n_prof, stage.n_outcomes)
             n = len(shape)
             A = np.empty((n, *shape))
             B = np.empty((n, *shape))
@@ -217,10 +220,8 @@ class _AgentState(PayoffJacobian):
             self.dense = (fast_normal_form(A), fast_normal_form(B))
 
     def _des(self, prof: Sequence[NDArray]) -> list[NDArray]:
-        from ..model._designation_law import designation_distribution
-
         self.calls += 1
-        return designation_distribution(self.sub, tuple(prof))
+        return self.stage.designation(tuple(prof))
 
     def _parts(self, prof: Sequence[NDArray]) -> tuple[list, list, list, NDArray, list]:
         if self.dense is not None:
@@ -292,7 +293,9 @@ def _state_coefficients(camp: Campaign, s: int, V: NDArray) -> tuple[NDArray, ..
     """``(c, y, e, f)`` of state ``s`` over its survivors (in the order of ``active``):
     ``c_i = d_i sum_{t != s} stay(t) V_i(t)`` (plus an action-free vacuum rent) and ``y_i
     = d_i stay(s)`` when nobody is designated; ``e_ik`` and ``f_ik`` the changes of those
-    when survivor ``k`` is designated (law ``T_k``, plus the discounted vacuum rent)."""
+    when survivor ``k`` is designated (law ``T_k``, plus the discounted vacuum rent), or
+    with several designations a round, when the ``k``-th designated set is
+    (``stage.sets``)."""
     stage = camp.stage(s)
     active = stage.active
     n = len(active)
@@ -301,7 +304,7 @@ def _state_coefficients(camp: Campaign, s: int, V: NDArray) -> tuple[NDArray, ..
     V0[s] = 0.0
     bonus = stage.bonus
     c, y = np.zeros(n), np.zeros(n)
-    e, f = np.zeros((n, n)), np.zeros((n, n))
+    e, f = np.zeros((n, len(T))), np.zeros((n, len(T)))
     for ii, i in enumerate(active):
         di = float(camp.discount[i])
         c[ii] = di * float(stay @ V0[:, i])
@@ -310,7 +313,7 @@ def _state_coefficients(camp: Campaign, s: int, V: NDArray) -> tuple[NDArray, ..
         y[ii] = di * float(stay[s])
         if not dependent:
             continue
-        for k in range(n):
+        for k in range(len(T)):
             ck = di * float(T[k] @ V0[:, i])
             if bonus is not None and bonus[0]:
                 ck += float(bonus[1][k, i])
@@ -347,7 +350,7 @@ def _agent_state(
     """A mixed equilibrium of state ``s`` by the logit tracer on :class:`_AgentState`
     (exact Jacobian); the state's profile and the number of structured calls, or None."""
     stage = camp.stage(s)
-    sysm = _AgentState(stage.sub, _state_coefficients(camp, s, V), scale)
+    sysm = _AgentState(stage, _state_coefficients(camp, s, V), scale)
     p = _traced(sysm, tol, max_iter)
     if p is None:
         return None
