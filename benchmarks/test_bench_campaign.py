@@ -15,9 +15,11 @@ Mixed stage states (issue 11): ``campaign-symmetric`` solves the shipped "symmet
 (6 identical organizations x 11 levels, 63 states, no pure equilibrium in the 57 targeted
 states) by the symmetric state tracer; ``campaign-het-mixed`` a heterogeneous campaign
 (benefits 0.8 ... 1.2, no market) whose targeted states all mix, by the agent tracer with
-the batched exact Jacobian. ``campaign-mixed-ratio`` times the same campaign with the fast
-mixed paths switched off (the generic one-state logit homotopy of
-:func:`deterrence.solve_stochastic`, the previous fallback) and reports the ratio.
+the batched exact Jacobian. ``campaign-capacity``: the same with ``dt.TopK(k=2)`` (two
+designated a round; the transitions follow the designated set). ``campaign-mixed-ratio``
+times the same campaign with the fast mixed paths switched off (the generic one-state
+logit homotopy of :func:`deterrence.solve_stochastic`, the previous fallback) and reports
+the ratio.
 
 Timed run: ``DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_campaign.py
 --benchmark-enable``.
@@ -133,6 +135,24 @@ def test_campaign_mixed_versus_generic_fallback(benchmark, full_run, monkeypatch
     slow = time.perf_counter() - t0
     assert old.converged and "homotopy" in old.details["stage_methods"]
     print(f"\n{kind}: fast {fast:.2f} s, generic fallback {slow:.2f} s, ratio {slow / fast:.0f}x")
+
+
+@pytest.mark.benchmark(group="campaign-capacity")
+@pytest.mark.parametrize("kind", ["heterogeneous", "symmetric"])
+def test_campaign_capacity_two(benchmark, full_run, kind):
+    """Capacity 2 (``dt.TopK(k=2)``: two designated, and at risk, a round): the 7 x 11
+    heterogeneous campaign (pure states) and 7 identical organizations x 11 levels without
+    a market (every targeted state mixes: the symmetric tracer by class of designated
+    set), all 127 states; smoke: 4 x 5 and 3 x 5."""
+    n, L = (7, 11) if full_run else ((4, 5) if kind == "heterogeneous" else (3, 5))
+    base = het_campaign(n, L) if kind == "heterogeneous" else symmetric_mixed(n, L)
+    camp = dt.Campaign(base.model.with_rule(dt.TopK(k=2)), destroy=0.5, discount=0.9)
+    assert camp.stage(0).sets is not None
+    res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
+    assert res.converged, res.message
+    assert res.regret <= 1e-10 * res.payoff_range
+    if kind == "symmetric":
+        assert res.details["stage_methods"][0] == "symmetric"
 
 
 # ---------------------------------------------------------------- against sgamesolver

@@ -32,8 +32,9 @@ def two_orgs(b=1.0, R=10.0, rule=None, **kw):
 
 def independent_regret(camp, strategies, values):
     """One-shot deviation gains by brute force over pure profiles of each state, from the
-    survivors' pure payoffs and the rule's designation at each pure profile (not through
-    the campaign's deviation oracle)."""
+    survivors' pure payoffs and the rule's designation at each pure profile (with several
+    designations a round, the designated set's law by :func:`set_law_by_hand`), not
+    through the campaign's deviation oracle."""
     worst = 0.0
     for s in range(camp.n_states):
         stage = camp.stage(s)
@@ -50,7 +51,15 @@ def independent_regret(camp, strategies, values):
                     continue
                 comp = sub.pure_components(np.array([a]))
                 pay = comp["payoff"][0, k]
-                if dependent:
+                if dependent and stage.sets is not None:
+                    # several designated a round: the set law by its definition
+                    rule = sub.model.rule
+                    sc = sub.pure_scores(np.array([a]))[0]
+                    hand = set_law_by_hand(sc, rule.k, rule.ties, rule.floor)
+                    law = (1.0 - sum(hand.values())) * stay
+                    for c, pr in hand.items():
+                        law = law + pr * T[stage.sets.index(c)]
+                elif dependent:
                     des = comp["designation"][0]
                     law = des @ T + (1 - des.sum()) * stay
                 else:
@@ -111,16 +120,23 @@ def test_fixed_penalty_is_the_repeated_one_shot_game():
     assert res.values[0, 0] == pytest.approx(one_shot / 0.1)
 
 
-@pytest.mark.parametrize(("n", "b", "d"), [(3, 0.2, 0.7), (4, 0.1, 0.9), (3, 5.0, 0.5)])
-def test_elimination_tournament(n, b, d):
-    R = 6.0
-    m = dt.TargetingModel(
+def tournament_model(n, b, rule, R=6.0, **kw):
+    """``n`` identical organizations at 0 or 1, violence paying ``b``, the market ``R``
+    split evenly; ``rule`` designates even at 0 (a floor below every score)."""
+    return dt.TargetingModel(
         n_orgs=n,
         levels=[0.0, 1.0],
         benefit=b,
         market=dt.Market(revenue=R, shares=[1 / n] * n),
-        rule=dt.MostViolent(floor=-1.0),
+        rule=rule,
+        **kw,
     )
+
+
+@pytest.mark.parametrize(("n", "b", "d"), [(3, 0.2, 0.7), (4, 0.1, 0.9), (3, 5.0, 0.5)])
+def test_elimination_tournament(n, b, d):
+    R = 6.0
+    m = tournament_model(n, b, dt.MostViolent(floor=-1.0), R)
     camp = dt.Campaign(m, destroy=1.0, discount=d)
     res = dt.solve_campaign(camp)
     assert res.converged
@@ -650,17 +666,25 @@ def test_symmetric_jacobian_matches_finite_differences():
     _, coef = ac._symmetric_coefficients(camp, 0, V, 1e-12)
     sub = camp.stage(0).sub
     sysm = ac._SymmetricState(sub, ac._designation_game(sub), 3, coef, 1.0)
-    q = np.random.default_rng(2).dirichlet(np.ones(5))
+    check_symmetric_system(camp, sysm, V, np.random.default_rng(2).dirichlet(np.ones(5)))
+
+
+def check_symmetric_system(camp, sysm, V, q):
+    """A symmetric state system of state 0: its Jacobian against central differences
+    along the simplex, and its deviation values equal to the agent form's at the
+    symmetric profile ``q``."""
+    from deterrence.solvers import _campaign as ac
+
+    K, n = q.size, len(camp.stage(0).active)
     _, J = sysm._raw(q)
     h = 1e-6
-    for c in range(5):
-        t = -np.full(5, h / 5)
+    for c in range(K):
+        t = -np.full(K, h / K)
         t[c] += h
         fd = (sysm._raw_payoffs(q + t) - sysm._raw_payoffs(q - t)) / (2 * h)
         np.testing.assert_allclose(J @ (t / h), fd, atol=1e-6)
-    # the agent form at the symmetric profile gives the same deviation values
     agent = ac._AgentState(camp.stage(0), ac._state_coefficients(camp, 0, V), 1.0)
-    Q, _ = agent.values([q] * 3)
+    Q, _ = agent.values([q] * n)
     np.testing.assert_allclose(sysm.values(q)[0], Q[0], atol=1e-12)
 
 
@@ -771,45 +795,6 @@ def set_law_by_hand(scores, k, ties, floor):
     return {c: 1.0 / len(valid) for c in valid}
 
 
-def independent_set_regret(camp, strategies, values):
-    """:func:`independent_regret` for a rule designating several a round: the next-state
-    law of each pure profile from :func:`set_law_by_hand` and the campaign's per-set
-    laws (each member destroyed independently)."""
-    worst = 0.0
-    for s in range(camp.n_states):
-        stage = camp.stage(s)
-        sub = stage.sub
-        active = stage.active
-        T, stay, dependent = camp._outcomes(s)
-        rule = sub.model.rule
-        prof = [np.asarray(strategies[s][i]) for i in active]
-        shape = sub.shape
-        for k, i in enumerate(active):
-            q = np.zeros(shape[k])
-            for a in itertools.product(*[range(m) for m in shape]):
-                w = np.prod([prof[m][a[m]] for m in range(len(shape)) if m != k])
-                if w == 0:
-                    continue
-                comp = sub.pure_components(np.array([a]))
-                pay = comp["payoff"][0, k]
-                if dependent and stage.sets is not None:
-                    sc = sub.pure_scores(np.array([a]))[0]
-                    law = stay.copy() * 0.0
-                    left = 1.0
-                    for c, pr in set_law_by_hand(sc, rule.k, rule.ties, rule.floor).items():
-                        law += pr * T[stage.sets.index(c)]
-                        left -= pr
-                    law += left * stay
-                elif dependent:
-                    des = comp["designation"][0]
-                    law = des @ T + (1 - des.sum()) * stay
-                else:
-                    law = T[0] if T.shape[0] == 1 else stay
-                q[a[k]] += w * (pay + camp.discount[i] * law @ values[:, i])
-            worst = max(worst, float(q.max() - prof[k] @ q))
-    return worst
-
-
 @pytest.mark.parametrize("ties", ["split", "lowest"])
 @pytest.mark.parametrize(("k", "floor"), [(2, 0.0), (2, 0.4), (3, -1.0)])
 def test_set_law_is_the_definition(k, floor, ties):
@@ -897,6 +882,55 @@ def test_set_law_from_independent_scores_is_the_enumeration(k, floor, ties):
     assert calls and law[0].shape == (3, len(sets))
 
 
+@pytest.mark.parametrize(("n", "k", "floor"), [(3, 2, 0.0), (5, 2, 0.3), (6, 3, -1.0), (4, 3, 0.0)])
+def test_symmetric_set_classes_are_the_set_law_by_class(n, k, floor):
+    """The symmetric closed form of the set law by class (in the set, and its size) is
+    the general set law with every other organization at ``q``, summed by class."""
+    from deterrence.model._designation_law import (
+        outcome_sets,
+        set_law_independent,
+        symmetric_set_classes,
+    )
+    from deterrence.model.kernels import kernel_for
+
+    levels = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    rule = dt.TopK(k=k, floor=floor)
+    g = dt.TargetingModel(n_orgs=n, levels=levels, rule=rule).game()
+    spec = kernel_for(rule).spec(g)
+    sets = outcome_sets(n, k)
+    q = np.random.default_rng(n + k).dirichlet(np.ones(5))
+    q[1] = 0.0
+    q /= q.sum()
+    law = set_law_independent(g, spec, sets, [q] * n)[0]
+    want = np.zeros((5, 2, k + 1))
+    for o, c in enumerate(sets):
+        want[:, int(0 in c), len(c)] += law[:, o]
+    want[:, 0, 0] = 1.0 - law.sum(axis=1)
+    got = symmetric_set_classes(g._z[0] * g._diag[0], q, n, k, spec.floor, spec.tol)
+    np.testing.assert_allclose(got, want, atol=1e-14)
+    np.testing.assert_allclose(got.sum(axis=(1, 2)), 1.0, atol=1e-14)
+
+
+def test_symmetric_set_state_jacobian_and_solution():
+    """Identical survivors under ``TopK(k=2)`` are solved in one shared strategy (the
+    symmetric state system by class of designated set): its Jacobian against finite
+    differences, its deviation values equal to the agent form's at the symmetric
+    profile, and the campaign certified by the independent check."""
+    from deterrence.solvers import _campaign as ac
+
+    camp = dt.Campaign(symmetric_mixed(4, levels=4).with_rule(dt.TopK(k=2)), destroy=0.5)
+    res = dt.solve_campaign(camp)
+    assert res.converged, res.message
+    assert res.details["stage_methods"][0] == "symmetric"
+    assert np.count_nonzero(res.strategies[0][0] > 1e-9) > 1  # mixed
+    assert independent_regret(camp, res.strategies, res.values) < 1e-9
+    V = res.values.copy()
+    _, coef = ac._symmetric_coefficients(camp, 0, V, 1e-12)
+    sub = camp.stage(0).sub
+    sysm = ac._SymmetricSetState(sub, 4, 2, coef, 1.0)
+    check_symmetric_system(camp, sysm, V, np.random.default_rng(3).dirichlet(np.ones(4)))
+
+
 @pytest.mark.parametrize(
     ("n", "cap", "b", "d", "rho"),
     [(4, 2, 0.1, 0.9, 0.0), (5, 2, 0.2, 0.8, 0.0), (5, 3, 0.1, 0.9, 0.0), (4, 2, 0.0, 0.5, 4.0)],
@@ -907,14 +941,7 @@ def test_topk_tournament_closed_form(n, cap, b, d, rho):
     the round leaving ``n - min(k, n - 1)`` survivors; restraint where the closed form
     says so."""
     R = 6.0
-    m = dt.TargetingModel(
-        n_orgs=n,
-        levels=[0.0, 1.0],
-        benefit=b,
-        market=dt.Market(revenue=R, shares=[1 / n] * n),
-        rule=dt.TopK(k=cap, floor=-1.0),
-        **({"revenue": rho} if rho else {}),
-    )
+    m = tournament_model(n, b, dt.TopK(k=cap, floor=-1.0), R, **({"revenue": rho} if rho else {}))
     camp = dt.Campaign(m, destroy=1.0, discount=d, vacuum_values=rho > 0)
     assert camp.stage(0).sets is not None
     # under restraint the full state moves straight to states with n - cap survivors
@@ -923,7 +950,7 @@ def test_topk_tournament_closed_form(n, cap, b, d, rho):
     assert nxt == {n - min(cap, n - 1)}
     res = dt.solve_campaign(camp)
     assert res.converged, res.message
-    assert independent_set_regret(camp, res.strategies, res.values) < 1e-9
+    assert independent_regret(camp, res.strategies, res.values) < 1e-9
     V = tournament_values(n, revenue=R, benefit=b, discount=d, vacuum_rent=rho, capacity=cap)
     for s in range(camp.n_states):
         act = camp.state_info(s)["active"]
@@ -962,7 +989,7 @@ def test_topk_campaign_mixed_states_and_generic_solvers(dense, monkeypatch):
         ]
     for res in runs:
         assert res.converged, res.message
-        assert independent_set_regret(camp, res.strategies, res.values) < 1e-8
+        assert independent_regret(camp, res.strategies, res.values) < 1e-8
     # the dense form (sgamesolver's conventions) has the same one-shot deviation values
     assert dt.stochastic_regret(camp.to_dense(), ours.strategies) <= 1e-9 * camp.payoff_range()
 

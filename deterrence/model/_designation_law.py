@@ -25,6 +25,7 @@ __all__ = [
     "set_law_independent",
     "set_law_pure",
     "set_table",
+    "symmetric_set_classes",
 ]
 
 #: Largest number of pure profiles of the brute-force designation distribution (used only
@@ -301,3 +302,63 @@ def set_law_independent(
         res.append(out[start : start + len(x[i])])
         start += len(x[i])
     return res
+
+
+def symmetric_set_classes(
+    x: NDArray, q: NDArray, n: int, k: int, floor: float, tol: float
+) -> NDArray:
+    """The designated-set law by class in a symmetric game (``"split"`` ties): ``P[a, o,
+    m]`` = P(the designated set has ``m`` members and includes organization 0 (``o =
+    1``) or not (``o = 0``) | 0 plays level ``a``, the ``n - 1`` others each mix ``q``),
+    for scores ``x`` per level, capacity ``k`` and floor ``floor`` (``P[a, 0, 0]``:
+    nobody designated).
+
+    Derivation (:func:`set_law_independent` with identical others). Fewer than ``k`` live
+    scores: the ``nl`` live others are binomial, and everyone live is designated. Else
+    condition on the threshold ``c``: the others above, tied with and below ``c`` are
+    multinomial ``(nA, nE, nL)`` with probabilities ``(up(c), eq(c), lo(c))``; with 0's
+    own place added, ``A`` above and ``E`` tied, ``c`` is the threshold iff ``A < k <= A
+    + E``, the set has ``k`` members and 0 is among them if above, or tied and drawn (``r
+    / E``, ``r = k - A``). ``up``, ``eq`` and ``lo`` are linear in ``q`` (not normalised:
+    the tracer differentiates along each coordinate)."""
+    x = np.asarray(x, dtype=float)
+    q = np.asarray(q, dtype=float)
+    K = x.size
+    m_o = n - 1
+    P = np.zeros((K, 2, k + 1))
+    live = x > floor + tol
+    pl, pn = float(q @ live), float(q @ ~live)
+    nl = np.arange(m_o + 1)
+    binom = np.array([math.comb(m_o, j) for j in nl], dtype=float)
+    bl = binom * pl**nl * pn ** (m_o - nl)
+    ok = 1 + nl < k
+    P[np.ix_(live, [1], 1 + nl[ok])] += bl[ok][None, None, :]
+    ok = nl < k
+    P[np.ix_(~live, [0], nl[ok])] += bl[ok][None, None, :]
+    vals = np.unique(x[live])
+    if vals.size == 0:
+        return P
+    vals = vals[np.r_[True, np.diff(vals) > tol]]
+    upb = x[None, :] > vals[:, None] + tol  # (C, K): level b above threshold c
+    eqb = (x[None, :] >= vals[:, None] - tol) & ~upb
+    lob = ~(upb | eqb)
+    up, eq, lo = upb @ q, eqb @ q, lob @ q  # (C,)
+    nA = nl[:, None]
+    nE = nl[None, :]
+    feasible = nA + nE <= m_o
+    nL = np.where(feasible, m_o - nA - nE, 0)
+    fact = np.array([math.factorial(j) for j in range(m_o + 1)], dtype=float)
+    multi = np.where(feasible, fact[m_o] / (fact[nA] * fact[nE] * fact[nL]), 0.0)
+    w = multi[None] * up[:, None, None] ** nA * eq[:, None, None] ** nE * lo[:, None, None] ** nL
+    # own place: (C, K, 1, 1) against the others' counts (1, 1, nA, nE)
+    ou = upb[:, :, None, None].astype(np.intp)
+    oe = eqb[:, :, None, None].astype(np.intp)
+    A = nA[None, None] + ou
+    E = nE[None, None] + oe
+    cond = feasible[None, None] & (k > A) & (k <= A + E)
+    wc = np.where(cond, w[:, None], 0.0)
+    drawn = np.where(cond, (k - A) / np.maximum(E, 1), 0.0)
+    p_in = ou + oe * drawn  # P(0 designated | the counts)
+    P[:, 1, k] += (wc * p_in).sum(axis=(0, 2, 3))
+    P[:, 0, k] += (wc * (1.0 - p_in)).sum(axis=(0, 2, 3))
+    return P

@@ -112,6 +112,74 @@ class _SymmetricState(PayoffJacobian):
         return Q / self.scale, J / self.scale
 
 
+class _SymmetricSetState(PayoffJacobian):
+    """:class:`_SymmetricState` for a state designating up to ``k`` survivors a round
+    (``dt.TopK``, ties split). By symmetry a survivor's continuation depends on the
+    designated set only through its class: whether the survivor is in it, and its size
+    (``coef``: a coefficient per class, :func:`_symmetric_coefficients`)::
+
+        A(a) = u(a) + sum_(o, m) P(a; o, m) c_(o, m),   B(a) = sum_(o, m) P(a; o, m) y_(o, m),
+        Q(a; q) = A(a) + V(q) B(a),   V(q) = q @ A / (1 - q @ B),
+
+    with ``P`` from :func:`~deterrence.model._designation_law.symmetric_set_classes`
+    (differentiated by central differences) and ``u`` the targeting game's symmetric
+    closed forms (exact Jacobian)."""
+
+    def __init__(self, sub: Any, n: int, k: int, coef: NDArray, scale: float) -> None:
+        from ..model.kernels import kernel_for
+
+        super().__init__(sub, scale, sizes=(int(sub.shape[0]),))
+        self.sub, self.n, self.k = sub, n, k
+        half = coef.size // 2
+        self.c = coef[:half].reshape(2, k + 1)
+        self.y = coef[half:].reshape(2, k + 1)
+        spec = kernel_for(sub.model.rule).spec(sub)
+        self._x = np.asarray(sub._z[0], dtype=float) * float(sub._diag[0])
+        self._floor, self._tol = spec.floor, spec.tol
+        self.calls = 0
+
+    def _classes(self, q: NDArray) -> NDArray:
+        from ..model._designation_law import symmetric_set_classes
+
+        return symmetric_set_classes(self._x, q, self.n, self.k, self._floor, self._tol)
+
+    def _combine(self, q: NDArray, u: NDArray, P: NDArray):
+        A = u + np.einsum("aom,om->a", P, self.c)
+        B = np.einsum("aom,om->a", P, self.y)
+        den = 1.0 - float(q @ B)
+        V = float(q @ A) / den
+        return A + V * B, V, A, B, den
+
+    def values(self, q: NDArray) -> tuple[NDArray, float]:
+        """``(Q(.; q), V(q))``, unscaled."""
+        self.calls += 1
+        u = np.asarray(self.sub.symmetric_payoffs(q), dtype=float)
+        return self._combine(q, u, self._classes(q))[:2]
+
+    def _raw_payoffs(self, q: NDArray) -> NDArray:
+        return self.values(q)[0] / self.scale
+
+    def _raw(self, q: NDArray) -> tuple[NDArray, NDArray]:
+        self.calls += 1
+        u = np.asarray(self.sub.symmetric_payoffs(q), dtype=float)
+        P = self._classes(q)
+        Q, V, A, B, den = self._combine(q, u, P)
+        K = q.size
+        dU = (self.n - 1) * np.asarray(self.sub.symmetric_pair_payoffs(q), dtype=float)
+        dA = dU.copy()
+        dB = np.zeros((K, K))
+        h = _FD_STEP
+        for b in range(K):
+            e = np.zeros(K)
+            e[b] = h
+            dP = (self._classes(q + e) - self._classes(q - e)) / (2 * h)
+            dA[:, b] += np.einsum("aom,om->a", dP, self.c)
+            dB[:, b] = np.einsum("aom,om->a", dP, self.y)
+        dV = (A + q @ dA + V * (B + q @ dB)) / den
+        J = dA + V * dB + np.outer(B, dV)
+        return Q / self.scale, J / self.scale
+
+
 def _symmetric_coefficients(
     camp: Campaign, s: int, V: NDArray, tol: float
 ) -> tuple[tuple[int, ...], NDArray] | None:
@@ -127,8 +195,7 @@ def _symmetric_coefficients(
     sub = stage.sub
     active = stage.active
     n = len(active)
-    if n < 2 or stage.sets is not None or not sub.is_symmetric() or sub._symmetric_forms is None:
-        # (several designations a round: the closed forms count one designated survivor)
+    if n < 2 or not sub.is_symmetric() or sub._symmetric_forms is None:
         return None
     T, stay, dependent = camp._outcomes(s)
     d = camp.discount[list(active)]
@@ -136,6 +203,8 @@ def _symmetric_coefficients(
         return None
     V0 = V.copy()
     V0[s] = 0.0
+    if stage.sets is not None:
+        return _symmetric_set_coefficients(camp, s, V0, T, stay, d, tol)
     own, oth, st_c, y_own, y_oth = [], [], [], [], []
     bonus = stage.bonus
     for k, i in enumerate(active):
@@ -159,6 +228,42 @@ def _symmetric_coefficients(
     else:
         coef = [own[0], oth[0], st_c[0], y_own[0], y_oth[0], y_stay]
     return active, np.array(coef)
+
+
+def _symmetric_set_coefficients(
+    camp: Campaign, s: int, V0: NDArray, T: NDArray, stay: NDArray, d: NDArray, tol: float
+) -> tuple[tuple[int, ...], NDArray] | None:
+    """:func:`_symmetric_coefficients` of a state designating several a round: a
+    coefficient per class ``(o, m)`` of designated sets (``o``: the survivor is in it,
+    ``m`` its size; ``(0, 0)``: nobody designated), each the same for every survivor and
+    every set of the class, laid out as ``c`` then ``y``, each ``(2, k + 1)`` (the layout of
+    :class:`_SymmetricSetState`); None if they differ, or the scores are not independent
+    (misattribution) or the ties are not split."""
+    stage = camp.stage(s)
+    sub = stage.sub
+    if getattr(sub, "_diag", None) is None or getattr(sub.model.rule, "ties", "") != "split":
+        return None
+    active = stage.active
+    sets = stage.sets
+    k = max(len(c) for c in sets)
+    bonus = stage.bonus
+    groups: dict[tuple[str, int, int], list[float]] = {}
+    for kk, i in enumerate(active):
+        groups.setdefault(("c", 0, 0), []).append(d[kk] * float(stay @ V0[:, i]))
+        groups.setdefault(("y", 0, 0), []).append(d[kk] * float(stay[s]))
+        for o, c in enumerate(sets):
+            key = (int(kk in c), len(c))
+            val = d[kk] * float(T[o] @ V0[:, i])
+            if bonus is not None and bonus[0]:
+                val += float(bonus[1][o, i])
+            groups.setdefault(("c", *key), []).append(val)
+            groups.setdefault(("y", *key), []).append(d[kk] * float(T[o, s]))
+    if any(np.ptp(g) > tol for g in groups.values()):
+        return None
+    coef = np.zeros((2, 2, k + 1))
+    for (which, o, m), g in groups.items():
+        coef[0 if which == "c" else 1, o, m] = g[0]
+    return active, coef.ravel()
 
 
 def _designation_game(sub: Any) -> Any:
@@ -389,7 +494,11 @@ def _symmetric_state(
     evaluations, or None."""
     stage = camp.stage(s)
     n = len(stage.active)
-    sysm = _SymmetricState(stage.sub, _designation_game(stage.sub), n, coef, scale)
+    if stage.sets is not None:
+        k = max(len(c) for c in stage.sets)
+        sysm: Any = _SymmetricSetState(stage.sub, n, k, coef, scale)
+    else:
+        sysm = _SymmetricState(stage.sub, _designation_game(stage.sub), n, coef, scale)
     limit = tol * scale
 
     def regret(q: NDArray) -> float:
