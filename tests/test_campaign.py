@@ -1115,3 +1115,31 @@ def test_cli_campaign_dynamics_from_the_status_quo(capsys):
     assert "--policy dynamics" in capsys.readouterr().err
     assert main([*argv, "--start", "1,x"]) == 2
     assert "--start='x'" in capsys.readouterr().err
+
+
+def test_cli_campaign_with_capacity_from_a_scenario_file(tmp_path, capsys):
+    """A scenario whose rule is ``top_k`` (k = 2) runs through ``deterrence campaign``:
+    two designated a round on the way down from the status quo, as in the Python call."""
+    import json
+    from importlib import resources
+
+    from deterrence.cli import main
+
+    text = (resources.files("deterrence") / "presets" / "default.toml").read_text(encoding="utf-8")
+    text = text.replace('type = "most_violent"', 'type = "top_k"\nk = 2', 1)
+    path = tmp_path / "capacity.toml"
+    path.write_text(text, encoding="utf-8")
+    argv = ["campaign", str(path), "--policy", "dynamics", "--start", "status_quo"]
+    assert main([*argv, "--rounds", "3", "--runs", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["converged"]
+    model = dt.load_scenario(path)
+    assert model.rule.k == 2
+    camp = dt.Campaign(model, destroy=0.5, discount=0.9)
+    ref = dt.run_campaign(
+        camp, rounds=3, runs=4, rng=0, progress=False, policy="dynamics", start="status_quo"
+    ).summary()
+    np.testing.assert_allclose(
+        [r["designations"] for r in out["rounds"]], ref["designations"].to_numpy(), rtol=1e-12
+    )
+    assert ref["designations"].iloc[0] == 2.0
