@@ -322,9 +322,10 @@ class DenseAgentSystem(PayoffJacobian):
         self.w0[np.arange(N), np.arange(N)] = 1.0
         self.eye = np.eye(m)[None]
         self.last_values: NDArray | None = None
-        # the Jacobian's buffer, reused by every call (a fresh K x K array per call costs
-        # more in page faults than filling it): callers use J before the next evaluation
-        self._J = np.empty((self.K, self.K))
+        # the Jacobian's buffer, made by the first dense Jacobian and reused by every call
+        # (a fresh K x K array per call costs more in page faults than filling it; callers
+        # use J before the next evaluation); the factored routes never need it
+        self._J: NDArray | None = None
 
     def profiles(self, p: NDArray) -> list[tuple[NDArray, ...]]:
         b = self.blocks(p)
@@ -439,6 +440,8 @@ class DenseAgentSystem(PayoffJacobian):
         m, L = self.m, self.L
         # rows and columns are grouped by state (L entries each): J[(k, l), (k', l')] =
         # W[k, l, k'] * G[player of l, k', l'], one broadcast product written in place
+        if self._J is None:
+            self._J = np.empty((self.K, self.K))
         J = self._J
         np.multiply(
             parts.W[:, :, :, None], parts.G[self.row_player[:L]][None], out=J.reshape(m, L, m, L)

@@ -396,10 +396,8 @@ def _homotopy(
             if best is None or tr.regrets[j] < best[0]:
                 best = (tr.regrets[j], tr.points[j])
         if tr.nit >= opts["max_iter"]:  # the caller's step budget ran out: no restart
-            found = False
-            p = best[1] if best is not None else np.exp(_restart_prior(sysm, 1))
             break
-    else:
+    if tr.equilibrium is None:  # no run found one: the path point of least regret
         found = False
         p = best[1] if best is not None else np.exp(_restart_prior(sysm, 1))
     p = np.asarray(p, dtype=float)
