@@ -1143,3 +1143,21 @@ def test_cli_campaign_with_capacity_from_a_scenario_file(tmp_path, capsys):
         [r["designations"] for r in out["rounds"]], ref["designations"].to_numpy(), rtol=1e-12
     )
     assert ref["designations"].iloc[0] == 2.0
+
+
+def test_topk_with_misattribution_beyond_the_enumeration_says_why(monkeypatch):
+    """Misattribution makes the scores dependent: the designated-set law at a mixed
+    profile enumerates the pure profiles, and beyond the limit the error names the size,
+    the limit and the ways out."""
+    from deterrence.model import _designation_law as law
+
+    M = np.array([[0.9, 0.1, 0.0], [0.1, 0.9, 0.0], [0.0, 0.0, 1.0]])
+    m = dt.TargetingModel(
+        n_orgs=3, levels=np.linspace(0, 1, 4), benefit=1.0, attribution=M, rule=dt.TopK(k=2)
+    )
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9)
+    res = dt.solve_campaign(camp)  # within the limit: solved and certified
+    assert res.converged and independent_regret(camp, res.strategies, res.values) < 1e-9
+    monkeypatch.setattr(law, "_BRUTE_LIMIT", 10)
+    with pytest.raises(dt.GameTooLargeError, match=r"64 pure profiles.*misattribution.*limited"):
+        dt.solve_campaign(dt.Campaign(m, destroy=0.5, discount=0.9))

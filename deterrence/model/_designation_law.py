@@ -147,9 +147,12 @@ def set_table(game: Any, spec: Any, sets: Sequence[tuple[int, ...]]) -> NDArray:
     n_prof = int(np.prod(shape, dtype=np.int64))
     if n_prof > _BRUTE_LIMIT:
         raise GameTooLargeError(
-            f"the designated-set law of a {shape} stage game enumerates its pure profiles; "
-            f"that is limited to {_BRUTE_LIMIT} (a rule designating several organizations "
-            "per round at this size is not supported yet)"
+            f"a stage game of shape {shape} ({n_prof:,} pure profiles) reached a mixed "
+            "profile under a rule designating several organizations a round: with "
+            "misattribution (scores that depend on several organizations' levels) the law "
+            "of the designated set enumerates the pure profiles, which is limited to "
+            f"{_BRUTE_LIMIT:,}; without misattribution it comes from the score "
+            "distributions at any size (or use a rule designating one a round)"
         )
     idx = np.indices(shape).reshape(len(shape), -1).T
     law = set_law_pure(spec, np.asarray(game.pure_scores(idx), dtype=float), sets)
