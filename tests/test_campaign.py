@@ -1161,3 +1161,42 @@ def test_topk_with_misattribution_beyond_the_enumeration_says_why(monkeypatch):
     monkeypatch.setattr(law, "_BRUTE_LIMIT", 10)
     with pytest.raises(dt.GameTooLargeError, match=r"64 pure profiles.*misattribution.*limited"):
         dt.solve_campaign(dt.Campaign(m, destroy=0.5, discount=0.9))
+
+
+def test_topk_transitions_with_entry_by_hand():
+    """Two designated a round, each destroyed with its own probability and replaced by
+    its splinter with its own entry probability: the next-state law of the designated
+    pair {org1, org3} among four, computed by hand."""
+    m = dt.TargetingModel(n_orgs=4, levels=[0.0, 1.0], rule=dt.TopK(k=2))
+    p = [0.5, 0.6, 0.3, 0.8]
+    q = [0.25, 0.0, 0.5, 0.0]
+    camp = dt.Campaign(m, destroy=p, discount=0.9, entry=dt.Entry(probability=q))
+    sets = camp.stage(0).sets
+    T, stay, dependent = camp._outcomes(0)
+    assert dependent
+    row = T[sets.index((0, 2))]
+
+    def state(status):
+        return camp._index[camp._canon(tuple(status), -1, 1)]
+
+    O, S, G = 0, 1, 2  # original, splinter, gone
+    want = np.zeros(camp.n_states)
+    want[0] += (1 - p[0]) * (1 - p[2])
+    for s0, w0 in ((S, q[0]), (G, 1 - q[0])):
+        want[state([s0, O, O, O])] += p[0] * (1 - p[2]) * w0
+        for s2, w2 in ((S, q[2]), (G, 1 - q[2])):
+            want[state([s0, O, s2, O])] += p[0] * p[2] * w0 * w2
+    for s2, w2 in ((S, q[2]), (G, 1 - q[2])):
+        want[state([O, O, s2, O])] += (1 - p[0]) * p[2] * w2
+    np.testing.assert_allclose(row, want, atol=1e-15)
+    # the simulation: with both designated and destroyed, the vacuum of the round is the
+    # sum of the two successor contests (every survivor contests, rent = the revenue)
+    nxt = camp.next_state(0, designated=(0, 2), destroyed=(True, True), splinter=(True, False))
+    info = camp.state_info(nxt)
+    assert info["status"] == (S, O, G, O)
+    after = info["active"]
+    total = sum(sum(camp.vacuum_violence(x, after).values()) for x in (0, 2))
+    R = float(m.revenue[0])
+    from deterrence.model.networks import tullock_vacuum
+
+    assert total == pytest.approx(2 * tullock_vacuum(R, len(after), 1.0))
