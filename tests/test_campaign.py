@@ -3,6 +3,7 @@ simulation (seeded, serial == parallel), independent regret checks, bad input.""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 
@@ -1172,31 +1173,149 @@ def test_topk_transitions_with_entry_by_hand():
     q = [0.25, 0.0, 0.5, 0.0]
     camp = dt.Campaign(m, destroy=p, discount=0.9, entry=dt.Entry(probability=q))
     sets = camp.stage(0).sets
-    T, stay, dependent = camp._outcomes(0)
+    T, _, dependent = camp._outcomes(0)
     assert dependent
     row = T[sets.index((0, 2))]
 
     def state(status):
         return camp._index[camp._canon(tuple(status), -1, 1)]
 
-    O, S, G = 0, 1, 2  # original, splinter, gone
+    ORIG, S, G = 0, 1, 2  # original, splinter, gone
     want = np.zeros(camp.n_states)
     want[0] += (1 - p[0]) * (1 - p[2])
     for s0, w0 in ((S, q[0]), (G, 1 - q[0])):
-        want[state([s0, O, O, O])] += p[0] * (1 - p[2]) * w0
+        want[state([s0, ORIG, ORIG, ORIG])] += p[0] * (1 - p[2]) * w0
         for s2, w2 in ((S, q[2]), (G, 1 - q[2])):
-            want[state([s0, O, s2, O])] += p[0] * p[2] * w0 * w2
+            want[state([s0, ORIG, s2, ORIG])] += p[0] * p[2] * w0 * w2
     for s2, w2 in ((S, q[2]), (G, 1 - q[2])):
-        want[state([O, O, s2, O])] += (1 - p[0]) * p[2] * w2
+        want[state([ORIG, ORIG, s2, ORIG])] += (1 - p[0]) * p[2] * w2
     np.testing.assert_allclose(row, want, atol=1e-15)
     # the simulation: with both designated and destroyed, the vacuum of the round is the
     # sum of the two successor contests (every survivor contests, rent = the revenue)
     nxt = camp.next_state(0, designated=(0, 2), destroyed=(True, True), splinter=(True, False))
     info = camp.state_info(nxt)
-    assert info["status"] == (S, O, G, O)
+    assert info["status"] == (S, ORIG, G, ORIG)
     after = info["active"]
     total = sum(sum(camp.vacuum_violence(x, after).values()) for x in (0, 2))
     R = float(m.revenue[0])
     from deterrence.model.networks import tullock_vacuum
 
     assert total == pytest.approx(2 * tullock_vacuum(R, len(after), 1.0))
+
+
+# ----------------------------------------------------------------------------- weakening
+def test_weakening_closed_form():
+    """Two organizations, fixed equal shares; a designated one that survives is weakened
+    with probability ``w`` (its share ``f / (1 + f)``): the values of every state and the
+    start's deviation gain ``b - L`` against :func:`weakening_penalty`."""
+    from deterrence.model.campaign import weakening_penalty
+
+    R, b, p, w, f, d = 10.0, 1.0, 0.2, 0.5, 0.25, 0.9
+    camp = dt.Campaign(two_orgs(b, R), destroy=p, discount=d, weaken=w, weakened_size=f)
+    cf = weakening_penalty(revenue=R, destroy=p, weaken=w, weakened_size=f, discount=d)
+    assert camp.n_states == 4 + 4  # {1,2} and each monopoly, by who is weakened
+    res = dt.solve_campaign(camp)
+    assert res.converged and independent_regret(camp, res.strategies, res.values) < 1e-9
+    for s in range(camp.n_states):
+        info = camp.state_info(s)
+        if len(info["active"]) < 2:
+            continue
+        weak = info["weakened"]
+        for i in (0, 1):
+            if len(weak) == 1:
+                want = cf["weakened_franchise"] if i in weak else cf["rival_franchise"]
+            else:
+                want = cf["franchise"]
+            assert res.values[s, i] == pytest.approx(want, rel=1e-12)
+    Q = camp.deviation_values(0, [np.array([1.0, 0.0])] * 2, res.values)
+    assert Q[0][1] - Q[0][0] == pytest.approx(b - cf["implied_penalty"], rel=1e-12)
+    # without weakening the penalty is the destruction term alone: d p F
+    plain = dt.Campaign(two_orgs(b, R), destroy=p, discount=d)
+    Vp = dt.solve_campaign(plain).values
+    Qp = plain.deviation_values(0, [np.array([1.0, 0.0])] * 2, Vp)
+    assert Qp[0][1] - Qp[0][0] == pytest.approx(b - d * p * cf["franchise"], rel=1e-12)
+
+
+def test_weakening_transitions_and_simulation():
+    """The designated organization's next-state law (destroyed, weakened, spared) by
+    hand, the weakened state's market, and a seeded simulation in which a designated
+    survivor plays on weakened."""
+    R, p, w, f = 10.0, 0.3, 0.6, 0.5
+    camp = dt.Campaign(two_orgs(20.0, R), destroy=p, discount=0.5, weaken=w, weakened_size=f)
+    T, _, _ = camp._outcomes(0)
+    weak0 = next(s for s in range(camp.n_states) if camp.state_info(s)["weakened"] == (0,))
+    mono1 = next(s for s in range(camp.n_states) if camp.state_info(s)["active"] == (1,))
+    want = np.zeros(camp.n_states)
+    want[mono1], want[weak0], want[0] = p, (1 - p) * w, (1 - p) * (1 - w)
+    np.testing.assert_allclose(T[0], want, atol=1e-15)
+    sub = camp.stage(weak0).sub
+    np.testing.assert_allclose(sub.model.market.shares, [f / (1 + f), 1 / (1 + f)])
+    assert "weakened" in camp.state_names[weak0] and "weakened" in camp.describe()
+    assert camp.next_state(0, designated=0, weakened=True) == weak0
+    out = dt.run_campaign(camp, rounds=5, runs=30, rng=11, progress=False)
+    df = out.to_dataframe()
+    again = dt.run_campaign(camp, rounds=5, runs=30, rng=11, progress=False).to_dataframe()
+    assert df.equals(again)
+    assert df["weakened"].any()
+    # weakened only after a round in which it was designated and survived
+    for _, g in df.groupby(["run", "organization"]):
+        g = g.sort_values("round")
+        first = g.index[g["weakened"]]
+        if len(first):
+            t = int(g.loc[first[0], "round"])
+            prev = g[g["round"] == t - 1]
+            assert bool(prev["designated"].iloc[0]) and not bool(prev["destroyed"].iloc[0])
+
+
+def test_weakening_bad_input():
+    with pytest.raises(dt.DeterrenceError, match="weaken"):
+        dt.Campaign(two_orgs(), weaken=1.5)
+    with pytest.raises(dt.DeterrenceError, match="weakened_size"):
+        dt.Campaign(two_orgs(), weaken=0.5, weakened_size=0.0)
+    with pytest.raises(dt.DeterrenceError, match="penalty='fixed'"):
+        dt.Campaign(two_orgs(penalty=1.0), penalty="fixed", weaken=0.5)
+
+
+def test_weakening_mixed_campaign_generic_solvers_agree():
+    """Weakening with mixed states (no market: the weakened size counts through the
+    destruction probability, size elasticity 1) and a contest market: the campaign
+    solver, generic backward induction and the dense form each certify."""
+    m = dt.TargetingModel(
+        n_orgs=3, levels=np.linspace(0, 1, 3), benefit=[1.0, 1.2, 0.8], revenue=[1.0, 2.0, 3.0]
+    )
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9, weaken=0.5, size_elasticity=1.0)
+    ours = dt.solve_campaign(camp)
+    gen = dt.solve_stochastic(camp, method="backward")
+    for res in (ours, gen):
+        assert res.converged, res.message
+        assert independent_regret(camp, res.strategies, res.values) < 1e-8
+    assert dt.stochastic_regret(camp.to_dense(), ours.strategies) <= 1e-9 * camp.payoff_range()
+    # a weakened organization is destroyed faster (smaller: elasticity 1)
+    s = camp.next_state(0, designated=2, weakened=True)
+    assert camp.destruction_probability(s)[2] > camp.destruction_probability(0)[2]
+    market = dt.Market(revenue=6.0, exponent=0.5, base=[1.0, 1.0, 1.0])
+    c2 = dt.Campaign(dataclasses.replace(m, market=market), destroy=0.5, discount=0.9, weaken=0.5)
+    sub = c2.stage(c2.next_state(0, designated=0, weakened=True)).sub
+    np.testing.assert_allclose(sub.model.market.base, [0.5, 1.0, 1.0])
+    res = dt.solve_campaign(c2)
+    assert res.converged and independent_regret(c2, res.strategies, res.values) < 1e-8
+
+
+def test_cli_campaign_capacity_and_weakening(capsys):
+    """``--capacity K`` turns the scenario's most-violent rule into ``TopK(K)`` with its
+    scoring; ``--weaken`` reaches the campaign (the states record who is weakened);
+    a capacity on a rule without a most-violent ranking is refused (exit code 2)."""
+    import json
+
+    from deterrence.cli import main
+    from deterrence.cli.campaign import _with_capacity
+
+    argv = ["campaign", "--capacity", "2", "--weaken", "0.5", "--rounds", "2", "--runs", "2"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["converged"] and out["states"] == 3**6 - 1
+    model = dt.load_scenario("default")
+    top = _with_capacity(model, 2).rule
+    assert isinstance(top, dt.TopK) and top.k == 2 and top.weights == model.rule.weights
+    assert main(["campaign", "noisy_attribution", "--capacity", "2"]) == 2
+    assert "--capacity=2" in capsys.readouterr().err

@@ -166,7 +166,8 @@ class CampaignResult:
         """One row per run, round and organization: ``state``, ``status`` (active,
         designated, under pressure, gone, absent), ``violence`` (the level played),
         ``vacuum`` (its violence in successor contests that round), ``designated``,
-        ``destroyed``, ``share`` (market share), ``volume`` (supply volume, with a supply
+        ``destroyed``, ``weakened`` (it plays that round weakened: ``Campaign(weaken=)``),
+        ``share`` (market share), ``volume`` (supply volume, with a supply
         network), ``franchise_lost`` (the value destroyed, or the fine paid with
         ``penalty="fixed"``) and ``value`` (its equilibrium value in the state)."""
         return self._frame.copy()
@@ -266,7 +267,8 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         idx = np.array([[a[i] for i in active]], dtype=np.intp)
         comp = stage.sub.pure_components(idx)
         share = comp["share"][0]
-        p = camp._p(active)
+        weak_now = set(info["weakened"])
+        p = camp._p(active, camp._states[s].weak)
         # who is designated (one survivor, or a set of them under a rule pursuing several),
         # who of them is destroyed, who splinters
         targets: list[int] = []
@@ -282,6 +284,16 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
                 members = (hit,) if stage.sets is None else stage.sets[hit]
                 targets = [active[k] for k in members]
                 gone = [camp.penalty == "franchise" and bool(rng.random() < p[k]) for k in members]
+        # a designated group that survives the round is weakened with its probability
+        fading = [
+            bool(
+                not g
+                and x not in weak_now
+                and camp.weaken[camp._lineage(x)] > 0
+                and rng.random() < camp.weaken[camp._lineage(x)]
+            )
+            for x, g in zip(targets, gone, strict=True)
+        ]
         split = [
             bool(
                 g
@@ -294,16 +306,18 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         designated = set(targets) if info["flag"] < 0 else set()
         killed = {x for x, g in zip(targets, gone, strict=True) if g}
         if info["flag"] >= 0:
-            nxt = camp.next_state(s, destroyed=gone[0], splinter=split[0])
+            nxt = camp.next_state(s, destroyed=gone[0], splinter=split[0], weakened=fading[0])
         elif targets:
-            nxt = camp.next_state(s, designated=targets, destroyed=gone, splinter=split)
+            nxt = camp.next_state(
+                s, designated=targets, destroyed=gone, splinter=split, weakened=fading
+            )
         else:
             nxt = camp.next_state(s)
         after = camp.state_info(nxt)["active"]
         vac: dict[int, float] = {}
         for x in targets:
             if x in killed:
-                for i, v in camp.vacuum_violence(x, after).items():
+                for i, v in camp.vacuum_violence(x, after, weakened=x in weak_now).items():
                     vac[i] = vac.get(i, 0.0) + v
         if supply is not None:
             lin_names = [camp.model.names[camp._lineage(i)] for i in active]
@@ -344,6 +358,7 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
                     float(vac.get(i, 0.0)),
                     i in designated or info["flag"] == i,
                     i in killed,
+                    i in weak_now,
                     float(share[k]) if on else 0.0,
                     vol,
                     lost,
@@ -366,6 +381,7 @@ _COLUMNS = (
     "vacuum",
     "designated",
     "destroyed",
+    "weakened",
     "share",
     "volume",
     "franchise_lost",

@@ -6,6 +6,7 @@ policy scenario: solve its stationary equilibrium over every survivor set
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from .._report import text_table
@@ -19,7 +20,32 @@ EXAMPLES = (
     "deterrence campaign default --designated-state --policy dynamics --rounds 4 --json",
     "deterrence campaign symmetric --vacuum-values --rounds 5 --runs 10",
     "deterrence campaign mexico-2010 --policy dynamics --start status_quo --rounds 12",
+    "deterrence campaign mexico-2010 --capacity 2 --weaken 0.5",
 )
+
+
+def _with_capacity(model: Any, k: int) -> Any:
+    """The scenario's most-violent rule with capacity ``k`` (``dt.TopK``: the same scoring,
+    ties and floor)."""
+    from ..model.rules import MostViolent, TopK
+
+    rule = model.rule
+    if isinstance(rule, TopK):
+        return model.with_rule(dataclasses.replace(rule, k=k))
+    if not isinstance(rule, MostViolent) or rule.margin > 0:
+        raise DeterrenceError(
+            f"--capacity={k} needs a most-violent rule without a margin (or top_k); the "
+            f"scenario's rule is {rule.describe()!r}"
+        )
+    return model.with_rule(
+        TopK(
+            k=k,
+            weights=rule.weights,
+            per_revenue=rule.per_revenue,
+            ties=rule.ties,
+            floor=rule.floor,
+        )
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,12 +64,16 @@ def run(args: argparse.Namespace) -> int:
         raise DeterrenceError(
             f"--policy={args.policy!r} is not valid; expected 'equilibrium' or 'dynamics'"
         )
+    if args.capacity is not None:
+        model = _with_capacity(model, number("capacity", args.capacity, int))
     camp = Campaign(
         model,
         destroy=destroy,
         discount=discount,
         designated_state=bool(args.designated_state),
         vacuum_values=bool(args.vacuum_values),
+        weaken=number("weaken", args.weaken),
+        weakened_size=number("weakened_size", args.weakened_size),
     )
     begin: Any = None
     if args.start is not None:
@@ -142,6 +172,21 @@ def register(sub: Any) -> argparse.ArgumentParser:
         help="probability per round that a designated group is destroyed (0.5)",
     )
     p.add_argument("--discount", default="0.9", help="discount factor (default 0.9)")
+    p.add_argument(
+        "--capacity",
+        default=None,
+        help="designate the K most violent a round (the scenario's scoring, ties and floor)",
+    )
+    p.add_argument(
+        "--weaken",
+        default="0",
+        help="probability that a designated group that survives is weakened (default 0)",
+    )
+    p.add_argument(
+        "--weakened-size",
+        default="0.5",
+        help="a weakened group's size and market share factor (default 0.5)",
+    )
     p.add_argument(
         "--designated-state",
         action="store_true",

@@ -127,7 +127,8 @@ def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDAr
     size_in_E = _popcount(Tb[None, :] & E[:, None])
     ok = ((Tb[None, :] & A[:, None]) == A[:, None]) & ((Tb[None, :] & ~(A | E)[:, None]) == 0)
     ok &= size_in_E == r[:, None]
-    combs = np.array([math.comb(int(a), int(b)) for a, b in zip(e, r, strict=True)], dtype=float)
+    comb = np.array([[math.comb(a, b) for b in range(n + 1)] for a in range(n + 1)], dtype=float)
+    combs = np.maximum(comb[e, np.clip(r, 0, n)], 1.0)
     return np.where(ok, 1.0 / combs[:, None], 0.0)
 
 

@@ -54,6 +54,16 @@ stops the designated group from amping up its violence?". Without the flag
 (``designated_state=False``, default) designation is a per-round hazard: a designated
 group that survives the round is scored afresh next round, so restraint can still save it.
 
+Weakening (``weaken``, ``weakened_size``). A designated group that survives the round
+(not destroyed, probability ``1 - p_j``) is *weakened* with probability ``weaken_j``:
+U.S. enforcement against its distributors costs it part of its market. A weakened
+organization's size (revenue, supply volume) and market share (or contest base) are
+multiplied by ``weakened_size`` for as long as it lives (its rivals' shares grow in
+proportion); it is weakened once. The state then records who is weakened (``2**n`` subsets
+of each survivor set), and the deterrent includes the weakening: the implied penalty of the
+two-organization campaign becomes ``d (p F + (1 - p) w (F - F_w))``
+(:func:`weakening_penalty`).
+
 Stop rules (:class:`Stop`). ``margin`` (relative: designate only when the top score
 exceeds the second by the margin), ``floor`` (absolute: only when the top score exceeds
 the floor), ``rounds`` (the campaign ends after that many rounds) and ``min_survivors``
@@ -128,6 +138,7 @@ __all__ = [
     "stop_rule_gain",
     "tournament_values",
     "two_org_campaign",
+    "weakening_penalty",
 ]
 
 PENALTIES = ("franchise", "fixed")
@@ -183,6 +194,7 @@ class _State:
     status: tuple[int, ...]  # per lineage: ORIGINAL, SPLINTER or GONE
     flag: int  # the player under pressure, or -1
     t: int  # rounds played (0 without a round limit)
+    weak: int = 0  # bitmask of the lineages whose organization is weakened
 
 
 # ----------------------------------------------------------------------------- stage game
@@ -347,6 +359,11 @@ class Campaign(BaseStochasticGame):
         value to the contestants is left out of the continuation values.
     vacuum_cost
         Marginal cost of violence in the successor contest without a territory graph.
+    weaken
+        Probability (scalar or one per organization) that a designated organization that
+        is not destroyed is weakened (once); 0 by default (see the module docstring).
+    weakened_size
+        A weakened organization's size and market share factor, in ``(0, 1]``.
     vacuum_values
         Count the successor contest in the values: when a survivor is destroyed, each of
         the ``m`` contestants for its territory (the neighbours on the territory graph, else
@@ -388,6 +405,8 @@ class Campaign(BaseStochasticGame):
     vacuum: bool = True
     vacuum_cost: float = 1.0
     vacuum_values: bool = False
+    weaken: Any = 0.0
+    weakened_size: float = 0.5
 
     def __init__(self, model: TargetingModel, **kwargs: Any) -> None:
         # model is positional (dt.Campaign(model, ...)); every option is keyword-only
@@ -429,6 +448,12 @@ class Campaign(BaseStochasticGame):
                 "per-round hazard, or dt.TopK(k=1))"
             )
         object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
+        object.__setattr__(self, "weaken", _per_org_prob("weaken", self.weaken, n))
+        object.__setattr__(
+            self,
+            "weakened_size",
+            check_real("weakened_size", self.weakened_size, low=0.0, high=1.0, low_open=True),
+        )
         object.__setattr__(
             self,
             "size_elasticity",
@@ -456,6 +481,11 @@ class Campaign(BaseStochasticGame):
                 "rounds=..., min_survivors=...)"
             )
         check_choice("penalty", self.penalty, PENALTIES)
+        if self.penalty == "fixed" and np.any(self.weaken > 0):  # type: ignore[operator]
+            raise DeterrenceError(
+                f"weaken={self.weaken.tolist()!r} with penalty='fixed': nobody is destroyed "  # type: ignore[union-attr]
+                "or weakened under the fixed fine; use penalty='franchise'"
+            )
         for name in ("designated_state", "vacuum", "vacuum_values"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise DeterrenceError(
@@ -516,14 +546,15 @@ class Campaign(BaseStochasticGame):
         n_active = sum(1 for x in st.status if x != GONE)
         return min(int(getattr(self._rule, "k", 1)), n_active - self.stop.min_survivors)  # type: ignore[attr-defined]
 
-    def _canon(self, status: tuple[int, ...], flag: int, t: int) -> _State:
+    def _canon(self, status: tuple[int, ...], flag: int, t: int, weak: int = 0) -> _State:
         T = self.stop.rounds
         t = 0 if T is None else min(t, T)
         if not self._targeting_on(status, t):
             flag = -1
             if T is not None:
                 t = T
-        return _State(status, flag, t)
+        weak &= sum(1 << j for j, x in enumerate(status) if x != GONE)
+        return _State(status, flag, t, weak)
 
     def _build_states(self) -> None:
         n = self.model.n_orgs
@@ -542,11 +573,24 @@ class Campaign(BaseStochasticGame):
                 flags = [-1]
                 if self.designated_state and self.penalty == "franchise":
                     flags += [self._slot(j, st[j]) for j in range(n) if st[j] != GONE]
-                for f in flags:
-                    c = self._canon(st, f, t)
-                    if c not in seen:
-                        seen.add(c)
-                        states.append(c)
+                alive = [j for j in range(n) if st[j] != GONE]
+                weak_sets = [0]
+                if np.any(self.weaken > 0):  # type: ignore[operator]
+                    weak_sets = sorted(
+                        (
+                            sum(1 << j for j in c)
+                            for r in range(1, len(alive) + 1)
+                            for c in itertools.combinations(alive, r)
+                        ),
+                        key=lambda w: (bin(w).count("1"), w),
+                    )
+                    weak_sets.insert(0, 0)
+                for w in weak_sets:
+                    for f in flags:
+                        c = self._canon(st, f, t, w)
+                        if c not in seen:
+                            seen.add(c)
+                            states.append(c)
         object.__setattr__(self, "_states", tuple(states))
         object.__setattr__(self, "_index", {s: k for k, s in enumerate(states)})
         object.__setattr__(self, "n_states", len(states))
@@ -566,7 +610,10 @@ class Campaign(BaseStochasticGame):
 
     def _name(self, s: _State) -> str:
         names = self.player_names
-        act = [names[i] for i in self._active(s)]
+        act = [
+            names[i] + (" (weakened)" if s.weak >> self._lineage(i) & 1 else "")
+            for i in self._active(s)
+        ]
         out = "{" + ", ".join(act) + "}"
         if s.flag >= 0:
             out += f" {names[s.flag]} designated"
@@ -580,7 +627,7 @@ class Campaign(BaseStochasticGame):
     def state_info(self, s: int) -> dict[str, Any]:
         """What state ``s`` is: ``active`` players, ``flag`` (the player under pressure or
         -1), ``round``, ``targeting`` (is anyone designated in it), ``status`` per lineage
-        (0 original, 1 splinter, 2 gone)."""
+        (0 original, 1 splinter, 2 gone), ``weakened`` (the active players weakened)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         return {
             "active": self._active(st),
@@ -588,6 +635,7 @@ class Campaign(BaseStochasticGame):
             "round": st.t,
             "targeting": st.flag < 0 and self._targeting_on(st.status, st.t),
             "status": st.status,
+            "weakened": tuple(i for i in self._active(st) if st.weak >> self._lineage(i) & 1),
         }
 
     @property
@@ -596,13 +644,17 @@ class Campaign(BaseStochasticGame):
         return 0
 
     # ------------------------------------------------------------------ sizes and markets
-    def _sizes(self, active: tuple[int, ...]) -> NDArray[np.float64]:
+    def _shrink(self, lin: Sequence[int], weak: int) -> NDArray[np.float64]:
+        """Each lineage's size factor: ``weakened_size`` where weakened, 1 else."""
+        return np.array([self.weakened_size if weak >> j & 1 else 1.0 for j in lin])
+
+    def _sizes(self, active: tuple[int, ...], weak: int = 0) -> NDArray[np.float64]:
         """Sizes (revenue) of the active players: supply volume with a network, else the
-        model's nominal revenue."""
+        model's nominal revenue; a weakened one's times ``weakened_size``."""
         lin = [self._lineage(i) for i in active]
         rev = np.asarray(self.model.revenue, dtype=float)
         if self.supply is None:
-            return rev[lin]
+            return rev[lin] * self._shrink(lin, weak)
         names = [self.model.names[j] for j in lin]
         vol = self.supply.volumes(names)
         base = self.supply.volumes(None)
@@ -610,18 +662,18 @@ class Campaign(BaseStochasticGame):
         for j, nm in zip(lin, names, strict=True):
             v0, v = base.get(nm, 0.0), vol.get(nm, 0.0)
             out.append(rev[j] * v / v0 if v0 > 0 and v > 0 else rev[j])
-        return np.array(out)
+        return np.array(out) * self._shrink(lin, weak)
 
     def destruction_probability(self, s: int) -> NDArray[np.float64]:
         """``p_j`` of each active player of state ``s`` (in the order of ``active``)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
-        return self._p(self._active(st))
+        return self._p(self._active(st), st.weak)
 
-    def _p(self, active: tuple[int, ...]) -> NDArray[np.float64]:
+    def _p(self, active: tuple[int, ...], weak: int = 0) -> NDArray[np.float64]:
         base = self.destroy[[self._lineage(i) for i in active]]  # type: ignore[index]
         if self.size_elasticity == 0.0:
             return base.copy()
-        size = self._sizes(active)
+        size = self._sizes(active, weak)
         rel = len(active) * size / size.sum()
         return np.minimum(1.0, base * rel ** (-self.size_elasticity))
 
@@ -645,7 +697,7 @@ class Campaign(BaseStochasticGame):
         elif hasattr(rule, "order"):
             pos = {j: k for k, j in enumerate(lin)}
             rule = dataclasses.replace(rule, order=tuple(pos[j] for j in rule.order if j in pos))
-        market = self._submarket(active, lin)
+        market = self._submarket(active, lin, st.weak)
         M = m.effective_attribution[np.ix_(lin, lin)]
         penalty = m.penalty[lin] if self.penalty == "fixed" else 0.0
         metrics = {k: v[lin] for k, v in m.metrics.items()}
@@ -660,7 +712,7 @@ class Campaign(BaseStochasticGame):
             market=market,
             carrot=m.carrot[lin],
             extortion=m.extortion[lin],
-            revenue=self._sizes(active),
+            revenue=self._sizes(active, st.weak),
             metrics=metrics,
             attribution=M if not np.allclose(M, np.eye(n)) else None,
             framing=None,
@@ -668,8 +720,11 @@ class Campaign(BaseStochasticGame):
             names=[self.player_names[i] for i in active],
         )
 
-    def _submarket(self, active: tuple[int, ...], lin: list[int]) -> Market | None:
+    def _submarket(self, active: tuple[int, ...], lin: list[int], weak: int = 0) -> Market | None:
+        """The survivors' market: the model's (or the network's) renormalised over them; a
+        weakened organization's share (or contest base) times ``weakened_size``."""
         mk = self.model.market
+        shrink = self._shrink(lin, weak)
         sup = self.supply
         names = [self.model.names[j] for j in lin]
         scale = 1.0
@@ -680,18 +735,24 @@ class Campaign(BaseStochasticGame):
         if mk is None:
             if sup is None:
                 return None
+            sh = np.asarray(sup.shares(names), dtype=float) * shrink
             return Market(
                 revenue=sup.price * sum(sup.volumes(names).values()),
-                shares=tuple(sup.shares(names)),
+                shares=tuple(float(x) for x in sh / sh.sum()),
             )
         if mk.contest:
             base = np.broadcast_to(np.asarray(mk.base, dtype=float), (self.model.n_orgs,))
-            return Market(revenue=mk.revenue * scale, exponent=mk.exponent, base=tuple(base[lin]))
+            return Market(
+                revenue=mk.revenue * scale,
+                exponent=mk.exponent,
+                base=tuple(float(x) for x in base[lin] * shrink),
+            )
         if sup is not None:
-            shares = sup.shares(names)
+            shares = np.asarray(sup.shares(names), dtype=float)
         else:
             sh = np.asarray(mk.shares, dtype=float)[lin]
             shares = sh / sh.sum() if sh.sum() > 0 else np.full(len(lin), 1.0 / len(lin))
+        shares = shares * shrink
         shares = tuple(float(x) for x in shares / shares.sum())
         return Market(revenue=mk.revenue * scale, shares=shares)
 
@@ -741,18 +802,26 @@ class Campaign(BaseStochasticGame):
         S = self.n_states
         idx = self._index  # type: ignore[attr-defined]
 
-        def law(status: tuple[int, ...], flag: int) -> NDArray:
+        def law(status: tuple[int, ...], flag: int, weak: int = st.weak) -> NDArray:
             e = np.zeros(S)
-            e[idx[self._canon(status, flag, st.t + 1)]] = 1.0
+            e[idx[self._canon(status, flag, st.t + 1, weak)]] = 1.0
             return e
 
         stay = law(st.status, st.flag)
-        p = self._p(active)
+        p = self._p(active, st.weak)
         q = self._q  # type: ignore[attr-defined]
+        # weakened when designated and not destroyed (each lineage once)
+        wk = np.array(
+            [
+                0.0 if st.weak >> self._lineage(i) & 1 else self.weaken[self._lineage(i)]
+                for i in active
+            ]  # type: ignore[index]
+        )
 
-        def destroyed(*players: int) -> NDArray:
+        def destroyed(*players: int, weak: int = st.weak, flag: int = -1) -> NDArray:
             """The next-state law when ``players`` are destroyed (each original replaced
-            by its splinter with its own entry probability, independently)."""
+            by its splinter with its own entry probability, independently) and the
+            lineages of ``weak`` are weakened."""
             laws = [(1.0, list(st.status))]
             for i in players:
                 j = self._lineage(i)
@@ -766,20 +835,38 @@ class Campaign(BaseStochasticGame):
                 laws = nxt
             out = np.zeros(S)
             for w, status in laws:
-                out += w * law(tuple(status), -1)
+                out += w * law(tuple(status), flag if not players else -1, weak)
             return out
 
-        def hit(members: tuple[int, ...]) -> NDArray:
+        def hit(members: tuple[int, ...], flag: int = -1) -> NDArray:
             """The next-state law when the survivors at positions ``members`` are
-            designated: every subset destroyed with its probability."""
-            out = float(np.prod(1.0 - p[list(members)])) * stay  # nobody destroyed
-            for w, gone in _destroyed_subsets(members, p):
-                out += w * destroyed(*[active[k] for k in gone])
+            designated (or, ``flag``, the one under pressure is at risk): each destroyed
+            with its probability, else weakened with its probability, else spared."""
+            out = np.zeros(S)
+            fates = [
+                [
+                    (p[k], "destroyed"),
+                    ((1.0 - p[k]) * wk[k], "weakened"),
+                    ((1.0 - p[k]) * (1.0 - wk[k]), "spared"),
+                ]
+                for k in members
+            ]
+            for combo in itertools.product(*fates):
+                w = float(np.prod([x[0] for x in combo]))
+                if w <= 0:
+                    continue
+                gone = [
+                    active[k] for k, x in zip(members, combo, strict=True) if x[1] == "destroyed"
+                ]
+                weak = st.weak
+                for k, x in zip(members, combo, strict=True):
+                    if x[1] == "weakened":
+                        weak |= 1 << self._lineage(active[k])
+                out += w * destroyed(*gone, weak=weak, flag=flag)
             return out
 
         if st.flag >= 0:
-            k = active.index(st.flag)
-            row = p[k] * destroyed(st.flag) + (1.0 - p[k]) * stay
+            row = hit((active.index(st.flag),), flag=st.flag)
             out = (row[None, :], row, False)
         elif not self._targeting_on(st.status, st.t) or self.penalty == "fixed":
             out = (np.tile(stay, (len(active), 1)), stay, False)
@@ -795,9 +882,13 @@ class Campaign(BaseStochasticGame):
         cache[s] = out
         return out
 
-    def _contest(self, destroyed: int, survivors: Sequence[int]) -> tuple[list[int], float, float]:
+    def _contest(
+        self, destroyed: int, survivors: Sequence[int], weakened: bool = False
+    ) -> tuple[list[int], float, float]:
         """The successor contest over ``destroyed``'s territory: (contestants among
-        ``survivors``, rent, marginal cost of violence)."""
+        ``survivors``, rent, marginal cost of violence); without a territory graph the
+        rent is the destroyed group's revenue (times ``weakened_size`` if it was
+        weakened)."""
         names = self.model.names
         lin_d = self._lineage(destroyed)
         if self.territory is not None:
@@ -807,7 +898,8 @@ class Campaign(BaseStochasticGame):
             idx = [i for i in survivors if names[self._lineage(i)] in who]
             return idx, float(self.territory.rent(names[lin_d])), float(self.territory.cost)
         idx = [i for i in survivors if i != destroyed]
-        return idx, float(self.model.revenue[lin_d]), float(self.vacuum_cost)
+        rent = float(self.model.revenue[lin_d]) * (self.weakened_size if weakened else 1.0)
+        return idx, rent, float(self.vacuum_cost)
 
     def _bonus(self, s: int) -> tuple[bool, NDArray] | None:
         """The discounted expected vacuum rents of state ``s`` (``vacuum_values=True``), in
@@ -817,7 +909,7 @@ class Campaign(BaseStochasticGame):
         st = self._states[s]  # type: ignore[attr-defined]
         active = self._active(st)
         _, _, dependent = self._outcomes(s)
-        p = self._p(active)
+        p = self._p(active, st.weak)
         d = self.discount
         if st.flag >= 0:
             outs: tuple[tuple[int, ...], ...] = ((active.index(st.flag),),)
@@ -830,7 +922,8 @@ class Campaign(BaseStochasticGame):
             for w, gone in _destroyed_subsets(c, p):
                 left = [i for i in active if i not in {active[k] for k in gone}]
                 for k in gone:
-                    idx, rent, _ = self._contest(active[k], left)
+                    weak = bool(st.weak >> self._lineage(active[k]) & 1)
+                    idx, rent, _ = self._contest(active[k], left, weak)
                     for i in idx:
                         B[o, i] += d[i] * w * tullock_net_rent(rent, len(idx))
         if st.flag >= 0:
@@ -856,36 +949,58 @@ class Campaign(BaseStochasticGame):
     def successors(self, s: int) -> tuple[int, ...]:
         """States the next round can reach from ``s``: after any designation (destruction,
         splintering, a flag state) or with nobody designated."""
-        T, stay, _ = self._outcomes(check_int("s", s, low=0, high=self.n_states - 1))
-        mask = (T.sum(axis=0) + stay) > 0
-        return tuple(int(x) for x in np.flatnonzero(mask))
+        return tuple(int(x) for x in self._reach(check_int("s", s, low=0, high=self.n_states - 1)))
 
     def _transitions_and_designation(
         self, s: int, profile: Sequence[NDArray]
     ) -> tuple[list[NDArray], list[NDArray] | None]:
+        cols, rows, D = self._compact_transitions(s, profile)
+        out = []
+        for r in rows:
+            full = np.zeros((r.shape[0], self.n_states))
+            full[:, cols] = r
+            out.append(full)
+        return out, D
+
+    def _compact_transitions(
+        self, s: int, profile: Sequence[NDArray]
+    ) -> tuple[NDArray[np.intp], list[NDArray], list[NDArray] | None]:
+        """:meth:`deviation_transitions` on the states reachable from ``s`` only:
+        ``(cols, rows, D)`` with ``rows[i][a]`` the law over ``cols`` (the dense rows cost
+        ``n_states`` entries each, which dominates large lattices) and ``D`` the
+        designation law (None when nobody's action matters)."""
         T, stay, dependent = self._outcomes(s)
         stage = self.stage(s)
         n = self.n_players
+        cols = self._reach(s)
         if not dependent:
-            row = T[0] if T.shape[0] == 1 else stay
-            return [np.tile(row, (stage.shape[i], 1)) for i in range(n)], None
+            row = (T[0] if T.shape[0] == 1 else stay)[cols]
+            return cols, [np.tile(row, (stage.shape[i], 1)) for i in range(n)], None
         sub_prof = stage.sub_profile(profile)
         D = stage.designation(sub_prof)
+        Tc, stay_c = T[:, cols], stay[cols]
         out: list[NDArray] = [np.zeros(0)] * n
-        sub_rows = []
         for k, i in enumerate(stage.active):
             none = 1.0 - D[k].sum(axis=1)
-            rows = D[k] @ T + np.clip(none, 0.0, None)[:, None] * stay[None, :]
+            rows = D[k] @ Tc + np.clip(none, 0.0, None)[:, None] * stay_c[None, :]
             rows /= rows.sum(axis=1, keepdims=True)
             out[i] = rows
-            sub_rows.append(rows)
         # absent players: the law under the profile (any active player's average)
-        k0, i0 = 0, stage.active[0]
-        avg = np.asarray(profile[i0], dtype=float) @ sub_rows[k0]
+        i0 = stage.active[0]
+        avg = np.asarray(profile[i0], dtype=float) @ out[i0]
         for i in range(n):
             if stage._pos[i] < 0:
                 out[i] = avg[None, :]
-        return out, D
+        return cols, out, D
+
+    def _reach(self, s: int) -> NDArray[np.intp]:
+        """The states reachable from ``s`` in one round, as indices (cached)."""
+        cache = self._trans_cache  # type: ignore[attr-defined]
+        key = ("reach", s)
+        if key not in cache:
+            T, stay, _ = self._outcomes(s)
+            cache[key] = np.flatnonzero((T.sum(axis=0) + stay) > 0)
+        return cache[key]
 
     def deviation_transitions(
         self, s: int, profile: Sequence[NDArray[np.float64]]
@@ -900,11 +1015,11 @@ class Campaign(BaseStochasticGame):
         """Each pure action's stage payoff (vacuum rents included) plus its discounted
         continuation under this campaign's :meth:`deviation_transitions`."""
         r = self.stage(s)._deviation_payoffs(tuple(profile))
-        T = self.deviation_transitions(s, profile)
+        cols, T, _ = self._compact_transitions(s, profile)
         d = self.discount
+        Vc = np.asarray(values, dtype=float)[cols]
         return [
-            np.asarray(r[i], dtype=float) + d[i] * (T[i] @ values[:, i])
-            for i in range(self.n_players)
+            np.asarray(r[i], dtype=float) + d[i] * (T[i] @ Vc[:, i]) for i in range(self.n_players)
         ]
 
     def next_state(
@@ -914,28 +1029,35 @@ class Campaign(BaseStochasticGame):
         designated: int | Sequence[int] | None = None,
         destroyed: bool | Sequence[bool] = False,
         splinter: bool | Sequence[bool] = False,
+        weakened: bool | Sequence[bool] = False,
     ) -> int:
         """The state after a round of state ``s`` in which player ``designated`` (or
         nobody) was designated and, if ``destroyed``, destroyed (replaced by its splinter if
         ``splinter``). In a flag state the player under pressure is the one at risk. A
         rule designating several organizations a round gives ``designated`` as a sequence
-        of players, and ``destroyed`` and ``splinter`` as sequences of flags (one each)."""
+        of players, and ``destroyed`` and ``splinter`` as sequences of flags (one each).
+        ``weakened``: a designated group that is not destroyed is weakened (with
+        ``weaken``)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         idx = self._index  # type: ignore[attr-defined]
         target = st.flag if st.flag >= 0 else designated
         if target is None or self.penalty == "fixed":
-            return idx[self._canon(st.status, st.flag, st.t + 1)]
+            return idx[self._canon(st.status, st.flag, st.t + 1, st.weak)]
         many = not isinstance(target, int | np.integer)
         targets = [int(x) for x in target] if many else [int(target)]  # type: ignore[union-attr]
         if not many and targets[0] < 0:
-            return idx[self._canon(st.status, st.flag, st.t + 1)]
+            return idx[self._canon(st.status, st.flag, st.t + 1, st.weak)]
         n_t = len(targets)
-        gone = list(destroyed) if not isinstance(destroyed, bool | np.bool_) else [destroyed] * n_t
-        split = list(splinter) if not isinstance(splinter, bool | np.bool_) else [splinter] * n_t
-        if len(gone) != n_t or len(split) != n_t or len(set(targets)) != n_t:
+
+        def flags(val: Any) -> list[bool]:
+            return list(val) if not isinstance(val, bool | np.bool_) else [bool(val)] * n_t
+
+        gone, split, weak = flags(destroyed), flags(splinter), flags(weakened)
+        if len({len(gone), len(split), len(weak), n_t}) != 1 or len(set(targets)) != n_t:
             raise DeterrenceError(
-                f"designated={target!r}, destroyed={destroyed!r}, splinter={splinter!r}: "
-                "expected distinct players and one destroyed and one splinter flag each"
+                f"designated={target!r}, destroyed={destroyed!r}, splinter={splinter!r}, "
+                f"weakened={weakened!r}: expected distinct players and one destroyed, "
+                "splinter and weakened flag each"
             )
         active = self._active(st)
         for x in targets:
@@ -948,15 +1070,20 @@ class Campaign(BaseStochasticGame):
                 f"designated={target!r}: state {self.state_names[s]!r} designates at most "
                 f"{max(1, self._capacity(st))} organization(s) a round"
             )
+        mask = st.weak
+        for x, g, wk in zip(targets, gone, weak, strict=True):
+            if wk and not g:
+                mask |= 1 << self._lineage(x)
         if not any(gone):
             flag = targets[0] if self.designated_state and n_t == 1 else -1
-            return idx[self._canon(st.status, flag, st.t + 1)]
+            return idx[self._canon(st.status, flag, st.t + 1, mask)]
         status = list(st.status)
         for x, g, sp in zip(targets, gone, split, strict=True):
             if g:
                 j = self._lineage(x)
                 status[j] = SPLINTER if (sp and status[j] == ORIGINAL) else GONE
-        return idx[self._canon(tuple(status), -1, st.t + 1)]
+                mask &= ~(1 << j)
+        return idx[self._canon(tuple(status), -1, st.t + 1, mask)]
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -968,12 +1095,15 @@ class Campaign(BaseStochasticGame):
         self.__dict__.update(state)
 
     # ------------------------------------------------------------------ reporting helpers
-    def vacuum_violence(self, destroyed: int, survivors: Sequence[int]) -> dict[int, float]:
+    def vacuum_violence(
+        self, destroyed: int, survivors: Sequence[int], *, weakened: bool = False
+    ) -> dict[int, float]:
         """Each contestant's violence in the successor contest over the territory of
-        player ``destroyed``, contested by the players ``survivors`` (after the round)."""
+        player ``destroyed`` (``weakened`` if it was), contested by the players
+        ``survivors`` (after the round)."""
         if not self.vacuum:
             return {}
-        idx, rent, cost = self._contest(destroyed, survivors)
+        idx, rent, cost = self._contest(destroyed, survivors, weakened)
         total = tullock_vacuum(rent, len(idx), cost)
         return {i: total / len(idx) for i in idx} if idx and total > 0 else {}
 
@@ -990,6 +1120,12 @@ class Campaign(BaseStochasticGame):
         ]
         if self.designated_state:
             lines.append("a designated group stays under pressure until destroyed")
+        if np.any(self.weaken > 0):  # type: ignore[operator]
+            lines.append(
+                "a designated group that survives is weakened with probability "
+                + ", ".join(f"{x:g}" for x in np.unique(self.weaken))  # type: ignore[arg-type]
+                + f" (its size and market share times {self.weakened_size:g})"
+            )
         if self.entry is not None:
             lines.append(
                 f"entry: splinters with probability {self.entry.probability}, break-in "
@@ -1080,6 +1216,59 @@ def two_org_campaign(
         "restraint_is_equilibrium": float(b <= d * p * F),
         "violence_is_equilibrium": float(b >= d * p * W / 2),
         "violent_value": (R / 2 + b + d * p * W / 2) / (1 - d * (1 - p)),
+    }
+
+
+def weakening_penalty(
+    *,
+    revenue: float,
+    destroy: float,
+    weaken: float,
+    weakened_size: float,
+    discount: float,
+) -> dict[str, float]:
+    """Two organizations whose designation can weaken: the implied penalty, in closed form.
+
+    Setup: :func:`two_org_campaign` (two identical organizations at 0 or 1, the market
+    ``R`` in fixed equal shares, floor 0, destruction ``p``, discount ``d``), and a
+    designated organization that is not destroyed is weakened with probability ``w``: its
+    share falls from ``1/2`` to ``f / (1 + f)`` (``f`` the weakened size; the rival's
+    rises to ``1 / (1 + f)``).
+
+    Derivation. When everyone restrains nobody is designated, in every state: the
+    franchise is ``F = (R/2) / (1 - d)``, a weakened organization's ``F_w = R f / (1 + f)
+    / (1 - d)``, its rival's ``F_s = R / (1 + f) / (1 - d)``. From the start, violence
+    designates the deviator, which is then destroyed (``p``: value 0), weakened (``(1 -
+    p) w``: ``F_w``) or spared (``F``), so its deviation gain is ``b - L`` with the implied
+    penalty::
+
+        L = d (F - (1 - p) (w F_w + (1 - w) F)) = d (p F + (1 - p) w (F - F_w)),
+
+    the destruction term of :func:`two_org_campaign` plus the franchise a weakening takes.
+    A weakened organization is weakened only once: its own penalty is ``d p F_w``.
+
+    Examples
+    --------
+    >>> from deterrence.model.campaign import weakening_penalty
+    >>> out = weakening_penalty(revenue=10.0, destroy=0.2, weaken=0.5, weakened_size=0.25,
+    ...                         discount=0.9)
+    >>> round(out["implied_penalty"], 9)   # 0.9 (0.2 * 50 + 0.8 * 0.5 * (50 - 20))
+    19.8
+    """
+    R = check_real("revenue", revenue, low=0.0)
+    p = check_probability("destroy", destroy)
+    w = check_probability("weaken", weaken)
+    f = check_real("weakened_size", weakened_size, low=0.0, high=1.0, low_open=True)
+    d = check_real("discount", discount, low=0.0, high=1.0, high_open=True)
+    F = (R / 2) / (1 - d)
+    Fw = R * f / (1 + f) / (1 - d)
+    Fs = R / (1 + f) / (1 - d)
+    return {
+        "franchise": F,
+        "weakened_franchise": Fw,
+        "rival_franchise": Fs,
+        "implied_penalty": d * (p * F + (1 - p) * w * (F - Fw)),
+        "weakened_penalty": d * p * Fw,
     }
 
 

@@ -522,14 +522,21 @@ def _symmetric_state(
 
 
 def _state_values_pure(
-    camp: Campaign, s: int, r: list[NDArray], T: list[NDArray], a: Sequence[int], V: NDArray
+    camp: Campaign, r: list[NDArray], T: list[NDArray], a: Sequence[int], Vc: NDArray, j: int
 ) -> NDArray:
+    """The values of a state at the pure profile ``a`` (its self-loop solved), from the
+    laws ``T`` over the reachable states, whose values are ``Vc``; ``j`` the state's own
+    position among them (-1: no self-loop)."""
     d = camp.discount
     out = np.empty(camp.n_players)
     for i in range(camp.n_players):
         row = T[i][a[i]]
-        rest = float(row @ V[:, i]) - row[s] * V[s, i]
-        out[i] = (float(r[i][a[i]]) + d[i] * rest) / (1.0 - d[i] * row[s])
+        rest = float(row @ Vc[:, i])
+        loop = 0.0
+        if j >= 0:
+            loop = float(row[j])
+            rest -= loop * Vc[j, i]
+        out[i] = (float(r[i][a[i]]) + d[i] * rest) / (1.0 - d[i] * loop)
     return out
 
 
@@ -555,11 +562,14 @@ def _pure_search(
         for _ in range(max_moves):
             prof = tuple(eye[i][a[i]] for i in range(len(shape)))
             r = stage._deviation_payoffs(prof)
-            T = camp.deviation_transitions(s, prof)
+            cols, T, _ = camp._compact_transitions(s, prof)
             calls += 1
-            W = _state_values_pure(camp, s, r, T, a, V)
-            Vt = V.copy()
-            Vt[s] = W
+            pos = np.flatnonzero(cols == s)
+            j = int(pos[0]) if pos.size else -1
+            Vt = V[cols]
+            W = _state_values_pure(camp, r, T, a, Vt, j)
+            if j >= 0:
+                Vt[j] = W
             best_gain, who, to = 0.0, -1, -1
             for i in range(len(shape)):
                 if shape[i] == 1:
