@@ -174,13 +174,15 @@ class CampaignResult:
 
     def summary(self) -> Any:
         """Per round, averaged over runs: total violence (levels + vacuum), vacuum
-        upsurge, designations, destructions, survivors and punishment delivered."""
+        upsurge, designations, destructions, organizations playing weakened, survivors
+        and punishment delivered."""
         df = self._frame
         per = df.groupby(["run", "round"]).agg(
             violence=("violence", "sum"),
             vacuum=("vacuum", "sum"),
             designations=("designated", "sum"),
             destructions=("destroyed", "sum"),
+            weakened=("weakened", "sum"),
             survivors=("active", "sum"),
             punishment=("franchise_lost", "sum"),
         )
