@@ -85,12 +85,15 @@ The transitions then need the joint law of the designated *set* given a deviator
 not only the marginals ``P(j designated | i plays a)``: the stage's outcomes are the
 designated sets (:attr:`CampaignStage.sets`), their law
 (:func:`~deterrence.model._designation_law.set_law_pure`: the sure top scores plus a
-uniform share of the slots left among those tied for them, derived there) at every pure
-profile, averaged over the others' strategies for a mixed profile (so a state's survivors
-are limited to 200,000 pure profiles: 5 organizations x 11 levels). Closed form:
-:func:`tournament_values` with ``capacity``. The designated state (one group under
-pressure) and ``ties="all"`` (which can designate every survivor at once) are refused
-with several designations.
+uniform share of the slots left among those tied for them, derived there). At a mixed
+profile it comes from the organizations' independent score distributions by thresholds
+(:func:`~deterrence.model._designation_law.set_law_independent`, any size); with
+misattribution (dependent scores) from the average over the pure profiles, limited to
+200,000 per state (5 organizations x 11 levels; beyond, a clear error). Identical
+survivors share one strategy by class of designated set (in it or not, its size).
+Closed form: :func:`tournament_values` with ``capacity``. The designated state (one
+group under pressure) and ``ties="all"`` (which can designate every survivor at once) are
+refused with several designations.
 
 Solving. ``dt.solve_stochastic(campaign)`` (``method="auto"``) hands a campaign to
 :func:`~deterrence.solve_campaign` (``Campaign._solve_structured``; an explicit
