@@ -1319,6 +1319,10 @@ def test_cli_campaign_capacity_and_weakening(capsys):
     assert isinstance(top, dt.TopK) and top.k == 2 and top.weights == model.rule.weights
     assert main(["campaign", "noisy_attribution", "--capacity", "2"]) == 2
     assert "--capacity=2" in capsys.readouterr().err
+    # the text table gains a weakened column (organizations playing weakened per round)
+    assert main(["campaign", "noisy_attribution", "--weaken", "0.5", "--rounds", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "weakened" in text.splitlines()[-4] and "weakened with probability 0.5" in text
 
 
 # (seed 9 is left out: its lattice with entry takes the brute-force check 12 s)

@@ -9,6 +9,8 @@ import argparse
 import dataclasses
 from typing import Any
 
+import numpy as np
+
 from .._report import text_table
 from ..errors import DeterrenceError
 from ._common import HelpFormatter, examples, number, print_json
@@ -125,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         "levels with every organization standing: "
         + ", ".join(f"{n} {v:g}" for n, v in zip(model.names, start, strict=True))
     )
+    weak = bool(np.any(camp.weaken > 0))  # type: ignore[operator]
     rows = [
         [
             int(r),
@@ -132,18 +135,16 @@ def run(args: argparse.Namespace) -> int:
             f"{s.vacuum:.3g}",
             f"{s.designations:.3g}",
             f"{s.destructions:.3g}",
+            *([f"{s.weakened:.3g}"] if weak else []),
             f"{s.survivors:.3g}",
             f"{s.punishment:.3g}",
         ]
         for r, s in summary.iterrows()
     ]
+    head = ["round", "violence", "vacuum", "designated", "destroyed"]
+    head += ["weakened"] if weak else []
     print(f"\n{runs} runs, policy {args.policy} (means per round):")
-    print(
-        text_table(
-            ["round", "violence", "vacuum", "designated", "destroyed", "survivors", "punishment"],
-            rows,
-        )
-    )
+    print(text_table([*head, "survivors", "punishment"], rows))
     return 0
 
 
