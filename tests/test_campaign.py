@@ -1308,14 +1308,13 @@ def test_cli_campaign_capacity_and_weakening(capsys):
     import json
 
     from deterrence.cli import main
-    from deterrence.cli.campaign import _with_capacity
 
     argv = ["campaign", "--capacity", "2", "--weaken", "0.5", "--rounds", "2", "--runs", "2"]
     assert main([*argv, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["converged"] and out["states"] == 3**6 - 1
     model = dt.load_scenario("default")
-    top = _with_capacity(model, 2).rule
+    top = model.with_capacity(2).rule
     assert isinstance(top, dt.TopK) and top.k == 2 and top.weights == model.rule.weights
     assert main(["campaign", "noisy_attribution", "--capacity", "2"]) == 2
     assert "--capacity=2" in capsys.readouterr().err

@@ -270,7 +270,7 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         comp = stage.sub.pure_components(idx)
         share = comp["share"][0]
         weak_now = set(info["weakened"])
-        p = camp._p(active, camp._states[s].weak)
+        p = camp.destruction_probability(s)
         # who is designated (one survivor, or a set of them under a rule pursuing several),
         # who of them is destroyed, who splinters
         targets: list[int] = []

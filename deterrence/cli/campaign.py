@@ -6,7 +6,6 @@ policy scenario: solve its stationary equilibrium over every survivor set
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import Any
 
 import numpy as np
@@ -26,30 +25,6 @@ EXAMPLES = (
 )
 
 
-def _with_capacity(model: Any, k: int) -> Any:
-    """The scenario's most-violent rule with capacity ``k`` (``dt.TopK``: the same scoring,
-    ties and floor)."""
-    from ..model.rules import MostViolent, TopK
-
-    rule = model.rule
-    if isinstance(rule, TopK):
-        return model.with_rule(dataclasses.replace(rule, k=k))
-    if not isinstance(rule, MostViolent) or rule.margin > 0:
-        raise DeterrenceError(
-            f"--capacity={k} needs a most-violent rule without a margin (or top_k); the "
-            f"scenario's rule is {rule.describe()!r}"
-        )
-    return model.with_rule(
-        TopK(
-            k=k,
-            weights=rule.weights,
-            per_revenue=rule.per_revenue,
-            ties=rule.ties,
-            floor=rule.floor,
-        )
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Solve, simulate and print the per-round summary (text table or JSON)."""
     from ..analysis.campaign import run_campaign, solve_campaign
@@ -67,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
             f"--policy={args.policy!r} is not valid; expected 'equilibrium' or 'dynamics'"
         )
     if args.capacity is not None:
-        model = _with_capacity(model, number("capacity", args.capacity, int))
+        k = number("capacity", args.capacity, int)
+        try:
+            model = model.with_capacity(k)
+        except DeterrenceError as exc:
+            raise DeterrenceError(f"--capacity={k}: {exc}") from None
     camp = Campaign(
         model,
         destroy=destroy,

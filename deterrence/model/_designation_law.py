@@ -9,12 +9,12 @@ campaign needs (a rival's destruction hands me its market). Used by
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import comb
 
 from ..errors import GameTooLargeError
 
@@ -115,30 +115,18 @@ def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDAr
     t = (eq & off).sum(axis=2)
     live = spec.live(S)
     k = spec.k
-    bit = np.left_shift(np.int64(1), np.arange(n, dtype=np.int64))
     sure = live & (m + t < k)
     part = live & (m < k) & ~sure
-    A = (sure * bit).sum(axis=1)
-    E = (part * bit).sum(axis=1)
     e = part.sum(axis=1)
     # the slots left to the tied group (every member of E has the same m)
     r = np.where(e > 0, k - np.where(part, m, 0).max(axis=1, initial=0), 0)
-    Tb = np.array([sum(1 << j for j in c) for c in sets], dtype=np.int64)
-    size_in_E = _popcount(Tb[None, :] & E[:, None])
-    ok = ((Tb[None, :] & A[:, None]) == A[:, None]) & ((Tb[None, :] & ~(A | E)[:, None]) == 0)
-    ok &= size_in_E == r[:, None]
-    comb = np.array([[math.comb(a, b) for b in range(n + 1)] for a in range(n + 1)], dtype=float)
-    combs = np.maximum(comb[e, np.clip(r, 0, n)], 1.0)
-    return np.where(ok, 1.0 / combs[:, None], 0.0)
-
-
-def _popcount(x: NDArray) -> NDArray:
-    x = np.asarray(x, dtype=np.int64)
-    out = np.zeros(x.shape, dtype=np.int64)
-    while np.any(x):
-        out += x & 1
-        x = x >> 1
-    return out
+    member = np.zeros((len(sets), n), dtype=np.intp)  # member[o, j]: j in sets[o]
+    for o, c in enumerate(sets):
+        member[o, list(c)] = 1
+    # A <= T, T <= A | E and |T & E| = r, counted by matrix products over the members
+    ok = (sure.astype(np.intp) @ (1 - member).T == 0) & ((~(sure | part)) @ member.T == 0)
+    ok &= part.astype(np.intp) @ member.T == r[:, None]
+    return np.where(ok, 1.0 / np.maximum(comb(e, r), 1.0)[:, None], 0.0)
 
 
 def set_table(game: Any, spec: Any, sets: Sequence[tuple[int, ...]]) -> NDArray:
@@ -172,18 +160,9 @@ def set_law(
     n = len(probs)
     if all(np.count_nonzero(q) == 1 for q in probs):
         act = [int(np.flatnonzero(q)[0]) for q in probs]
-        shape = tuple(game.shape)
-        rows = []
-        for i, k in enumerate(shape):
-            block = np.tile(np.asarray(act, dtype=np.intp), (k, 1))
-            block[:, i] = np.arange(k)
-            rows.append(block)
-        law = set_law_pure(spec, np.asarray(game.pure_scores(np.concatenate(rows))), sets)
-        out, start = [], 0
-        for k in shape:
-            out.append(law[start : start + k])
-            start += k
-        return out
+        idx, slices = game._deviation_profiles(act, list(range(n)))
+        law = set_law_pure(spec, np.asarray(game.pure_scores(idx)), sets)
+        return [law[sl] for sl in slices]
     if _independent(game, spec):
         return set_law_independent(game, spec, sets, probs)
     L = table()
@@ -248,23 +227,13 @@ def set_law_independent(
         eq = (xj[:, None] >= vals[None, :] - tol) & ~up
         return up.astype(float), eq.astype(float)
 
-    U = np.empty((Kc, n, C))
-    Q = np.empty((Kc, n, C))
-    live = np.empty((Kc, n))
-    base_u, base_q, base_l = [], [], []
-    for j in range(n):
-        up, eq = cats(x[j])
-        base_u.append(w[j] @ up)
-        base_q.append(w[j] @ eq)
-        base_l.append(float(w[j] @ (x[j] > spec.floor + tol)))
-    for r_, (i, a) in enumerate(cond):
-        for j in range(n):
-            U[r_, j] = base_u[j]
-            Q[r_, j] = base_q[j]
-            live[r_, j] = base_l[j]
-        up, eq = cats(x[i][a : a + 1])
-        U[r_, i] = up[0]
-        Q[r_, i] = eq[0]
+    cu = [cats(xj) for xj in x]
+    U = np.tile(np.array([w[j] @ cu[j][0] for j in range(n)]), (Kc, 1, 1))
+    Q = np.tile(np.array([w[j] @ cu[j][1] for j in range(n)]), (Kc, 1, 1))
+    live = np.tile([float(w[j] @ (x[j] > spec.floor + tol)) for j in range(n)], (Kc, 1))
+    for r_, (i, a) in enumerate(cond):  # player i's row: a point mass at level a
+        U[r_, i] = cu[i][0][a]
+        Q[r_, i] = cu[i][1][a]
         live[r_, i] = float(x[i][a] > spec.floor + tol)
     L = np.clip(1.0 - U - Q, 0.0, None)
     out = np.zeros((Kc, len(sets)))
@@ -291,8 +260,7 @@ def set_law_independent(
                 r = len(B)
                 prod = np.prod(U[:, list(A), :], axis=1) * np.prod(Q[:, B, :], axis=1)
                 if spec.kind == "split":
-                    coef = 1.0 / np.array([math.comb(r + m, r) for m in mm], dtype=float)
-                    prod = prod * (poly @ coef)
+                    prod = prod * (poly @ (1.0 / comb(r + mm, r)))
                 else:
                     top = max(B)
                     before = [j for j in rest if j < top]
@@ -333,8 +301,7 @@ def symmetric_set_classes(
     live = x > floor + tol
     pl, pn = float(q @ live), float(q @ ~live)
     nl = np.arange(m_o + 1)
-    binom = np.array([math.comb(m_o, j) for j in nl], dtype=float)
-    bl = binom * pl**nl * pn ** (m_o - nl)
+    bl = comb(m_o, nl) * pl**nl * pn ** (m_o - nl)
     ok = 1 + nl < k
     P[np.ix_(live, [1], 1 + nl[ok])] += bl[ok][None, None, :]
     ok = nl < k
@@ -351,8 +318,7 @@ def symmetric_set_classes(
     nE = nl[None, :]
     feasible = nA + nE <= m_o
     nL = np.where(feasible, m_o - nA - nE, 0)
-    fact = np.array([math.factorial(j) for j in range(m_o + 1)], dtype=float)
-    multi = np.where(feasible, fact[m_o] / (fact[nA] * fact[nE] * fact[nL]), 0.0)
+    multi = np.where(feasible, comb(m_o, nA) * comb(m_o - nA, nE), 0.0)
     w = multi[None] * up[:, None, None] ** nA * eq[:, None, None] ** nE * lo[:, None, None] ** nL
     # own place: (C, K, 1, 1) against the others' counts (1, 1, nA, nE)
     ou = upb[:, :, None, None].astype(np.intp)

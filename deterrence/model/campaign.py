@@ -220,6 +220,8 @@ class CampaignStage(Game):
         #: outcomes are then the survivors themselves)
         self.sets = sets
         self._table: NDArray | None = None
+        # the rule's counting specification (the set law's input; several designations)
+        self._spec = kernel_for(sub.model.rule).spec(sub) if sets is not None else None
         #: the discounted vacuum rents (``vacuum_values=True``): ``(True, B)`` with
         #: ``B[k, i]`` what player ``i`` gets when the ``k``-th survivor is designated, or
         #: ``(False, b)``, ``b[i]`` action-free (a flag state); None without
@@ -250,6 +252,11 @@ class CampaignStage(Game):
         the designated sets (:attr:`sets`)."""
         return len(self.active) if self.sets is None else len(self.sets)
 
+    @property
+    def capacity(self) -> int:
+        """How many survivors a round can designate (1 without :attr:`sets`)."""
+        return 1 if self.sets is None else max(len(c) for c in self.sets)
+
     def designation(self, sub_prof: Sequence[NDArray]) -> list[NDArray]:
         """``out[k][a, o]`` = P(outcome ``o`` | the ``k``-th survivor plays ``a``, the
         others mix as in ``sub_prof``): who is designated (the structured oracle's
@@ -257,8 +264,7 @@ class CampaignStage(Game):
         :func:`~deterrence.model._designation_law.set_law`)."""
         if self.sets is None:
             return designation_distribution(self.sub, tuple(sub_prof))
-        spec = kernel_for(self.sub.model.rule).spec(self.sub)
-        return set_law(self.sub, spec, self.sets, sub_prof, self.designation_table)
+        return set_law(self.sub, self._spec, self.sets, sub_prof, self.designation_table)
 
     def designation_table(self) -> NDArray:
         """The outcome law at every pure profile of the survivors, shape
@@ -270,8 +276,7 @@ class CampaignStage(Game):
                 des = np.asarray(self.sub.pure_components(idx)["designation"], dtype=float)
                 self._table = des.reshape((*shape, len(shape)))
             else:
-                spec = kernel_for(self.sub.model.rule).spec(self.sub)
-                self._table = set_table(self.sub, spec, self.sets)
+                self._table = set_table(self.sub, self._spec, self.sets)
         return self._table
 
     def designation_at(self, sub_actions: Sequence[int]) -> NDArray:
@@ -279,9 +284,8 @@ class CampaignStage(Game):
         idx = np.asarray([sub_actions], dtype=np.intp)
         if self.sets is None:
             return np.asarray(self.sub.pure_components(idx)["designation"][0], dtype=float)
-        spec = kernel_for(self.sub.model.rule).spec(self.sub)
         S = np.asarray(self.sub.pure_scores(idx), dtype=float)
-        return set_law_pure(spec, S, self.sets)[0]
+        return set_law_pure(self._spec, S, self.sets)[0]
 
     def _deviation_payoffs(self, profile: tuple[NDArray, ...]) -> list[NDArray]:
         sub_prof = self.sub_profile(profile)
@@ -579,15 +583,11 @@ class Campaign(BaseStochasticGame):
                 alive = [j for j in range(n) if st[j] != GONE]
                 weak_sets = [0]
                 if np.any(self.weaken > 0):  # type: ignore[operator]
-                    weak_sets = sorted(
-                        (
-                            sum(1 << j for j in c)
-                            for r in range(1, len(alive) + 1)
-                            for c in itertools.combinations(alive, r)
-                        ),
-                        key=lambda w: (bin(w).count("1"), w),
-                    )
-                    weak_sets.insert(0, 0)
+                    weak_sets = [
+                        sum(1 << j for j in c)
+                        for r in range(len(alive) + 1)
+                        for c in itertools.combinations(alive, r)
+                    ]
                 for w in weak_sets:
                     for f in flags:
                         c = self._canon(st, f, t, w)
@@ -605,6 +605,9 @@ class Campaign(BaseStochasticGame):
     def _lineage(self, slot: int) -> int:
         return slot % self.model.n_orgs
 
+    def _is_weak(self, st: _State, player: int) -> bool:
+        return bool(st.weak >> self._lineage(player) & 1)
+
     @property
     def player_names(self) -> tuple[str, ...]:
         """Organization names, then (with entry) their splinters' (``"<name>'"``)."""
@@ -613,10 +616,7 @@ class Campaign(BaseStochasticGame):
 
     def _name(self, s: _State) -> str:
         names = self.player_names
-        act = [
-            names[i] + (" (weakened)" if s.weak >> self._lineage(i) & 1 else "")
-            for i in self._active(s)
-        ]
+        act = [names[i] + (" (weakened)" if self._is_weak(s, i) else "") for i in self._active(s)]
         out = "{" + ", ".join(act) + "}"
         if s.flag >= 0:
             out += f" {names[s.flag]} designated"
@@ -638,7 +638,7 @@ class Campaign(BaseStochasticGame):
             "round": st.t,
             "targeting": st.flag < 0 and self._targeting_on(st.status, st.t),
             "status": st.status,
-            "weakened": tuple(i for i in self._active(st) if st.weak >> self._lineage(i) & 1),
+            "weakened": tuple(i for i in self._active(st) if self._is_weak(st, i)),
         }
 
     @property
@@ -815,10 +815,7 @@ class Campaign(BaseStochasticGame):
         q = self._q  # type: ignore[attr-defined]
         # weakened when designated and not destroyed (each lineage once)
         wk = np.array(
-            [
-                0.0 if st.weak >> self._lineage(i) & 1 else self.weaken[self._lineage(i)]
-                for i in active
-            ]  # type: ignore[index]
+            [0.0 if self._is_weak(st, i) else self.weaken[self._lineage(i)] for i in active]  # type: ignore[index]
         )
 
         def destroyed(*players: int, weak: int = st.weak, flag: int = -1) -> NDArray:
@@ -846,26 +843,11 @@ class Campaign(BaseStochasticGame):
             designated (or, ``flag``, the one under pressure is at risk): each destroyed
             with its probability, else weakened with its probability, else spared."""
             out = np.zeros(S)
-            fates = [
-                [
-                    (p[k], "destroyed"),
-                    ((1.0 - p[k]) * wk[k], "weakened"),
-                    ((1.0 - p[k]) * (1.0 - wk[k]), "spared"),
-                ]
-                for k in members
-            ]
-            for combo in itertools.product(*fates):
-                w = float(np.prod([x[0] for x in combo]))
-                if w <= 0:
-                    continue
-                gone = [
-                    active[k] for k, x in zip(members, combo, strict=True) if x[1] == "destroyed"
-                ]
+            for w, gone, hurt in _fates(members, p, wk):
                 weak = st.weak
-                for k, x in zip(members, combo, strict=True):
-                    if x[1] == "weakened":
-                        weak |= 1 << self._lineage(active[k])
-                out += w * destroyed(*gone, weak=weak, flag=flag)
+                for k in hurt:
+                    weak |= 1 << self._lineage(active[k])
+                out += w * destroyed(*[active[k] for k in gone], weak=weak, flag=flag)
             return out
 
         if st.flag >= 0:
@@ -922,11 +904,12 @@ class Campaign(BaseStochasticGame):
         # survivors of the round
         B = np.zeros((len(outs), self.n_players))
         for o, c in enumerate(outs):
-            for w, gone in _destroyed_subsets(c, p):
+            for w, gone, _ in _fates(c, p, np.zeros(len(p))):
+                if not gone:
+                    continue
                 left = [i for i in active if i not in {active[k] for k in gone}]
                 for k in gone:
-                    weak = bool(st.weak >> self._lineage(active[k]) & 1)
-                    idx, rent, _ = self._contest(active[k], left, weak)
+                    idx, rent, _ = self._contest(active[k], left, self._is_weak(st, active[k]))
                     for i in idx:
                         B[o, i] += d[i] * w * tullock_net_rent(rent, len(idx))
         if st.flag >= 0:
@@ -1143,17 +1126,22 @@ class Campaign(BaseStochasticGame):
         )
 
 
-def _destroyed_subsets(members: tuple[int, ...], p: NDArray) -> list[tuple[float, tuple[int, ...]]]:
-    """The non-empty subsets of the designated ``members`` (positions) that are
-    destroyed, each member independently with probability ``p[k]``: ``(probability,
-    subset)`` pairs of positive probability."""
+def _fates(
+    members: tuple[int, ...], p: NDArray, wk: NDArray
+) -> list[tuple[float, tuple[int, ...], tuple[int, ...]]]:
+    """The fates of the designated ``members`` (positions), each independently destroyed
+    (probability ``p[k]``), else weakened (``wk[k]``), else spared: ``(probability,
+    destroyed, weakened)`` for every combination of positive probability."""
     out = []
-    for mask in itertools.product((False, True), repeat=len(members)):
-        if not any(mask):
-            continue
-        w = float(np.prod([p[k] if x else 1.0 - p[k] for k, x in zip(members, mask, strict=True)]))
+    for fate in itertools.product((0, 1, 2), repeat=len(members)):  # destroyed/weakened/spared
+        pr = [
+            p[k] if f == 0 else (1.0 - p[k]) * (wk[k] if f == 1 else 1.0 - wk[k])
+            for k, f in zip(members, fate, strict=True)
+        ]
+        w = float(np.prod(pr))
         if w > 0:
-            out.append((w, tuple(k for k, x in zip(members, mask, strict=True) if x)))
+            pick = [tuple(k for k, f in zip(members, fate, strict=True) if f == x) for x in (0, 1)]
+            out.append((w, *pick))
     return out
 
 

@@ -526,6 +526,31 @@ class TargetingModel:
         """The same organizations under another rule."""
         return dataclasses.replace(self, rule=rule)
 
+    def with_capacity(self, k: int) -> TargetingModel:
+        """The same organizations with the announced ranking pursuing the ``k`` top scores
+        (:class:`~deterrence.TopK`) instead of one: the rule's scoring, ties and floor
+        kept (a :class:`~deterrence.MostViolent` without a margin, or a ``TopK``).
+
+        Examples
+        --------
+        >>> import deterrence as dt
+        >>> m = dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.MostViolent(floor=0.5))
+        >>> m.with_capacity(2).rule.describe()
+        'designate the 2 most violent (ties split, floor 0.5)'
+        """
+        from .rules import MostViolent, TopK
+
+        rule = self.rule
+        if isinstance(rule, TopK):
+            return self.with_rule(dataclasses.replace(rule, k=k))
+        if not isinstance(rule, MostViolent) or rule.margin > 0:
+            raise DeterrenceError(
+                f"capacity k={k} needs a most-violent rule without a margin (or top_k); the "
+                f"rule is {rule.describe()!r}"
+            )
+        fields = {f: getattr(rule, f) for f in ("weights", "per_revenue", "ties", "floor")}
+        return self.with_rule(TopK(k=k, **fields))
+
     # ------------------------------------------------------------------ diagnostics
     def score_ranges(self, rule: Rule | None = None) -> Any:
         """Can the rule discriminate? Each organization's own score range, attribution aside.

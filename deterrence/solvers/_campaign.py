@@ -245,7 +245,7 @@ def _symmetric_set_coefficients(
         return None
     active = stage.active
     sets = stage.sets
-    k = max(len(c) for c in sets)
+    k = stage.capacity
     bonus = stage.bonus
     groups: dict[tuple[str, int, int], list[float]] = {}
     for kk, i in enumerate(active):
@@ -495,8 +495,7 @@ def _symmetric_state(
     stage = camp.stage(s)
     n = len(stage.active)
     if stage.sets is not None:
-        k = max(len(c) for c in stage.sets)
-        sysm: Any = _SymmetricSetState(stage.sub, n, k, coef, scale)
+        sysm: Any = _SymmetricSetState(stage.sub, n, stage.capacity, coef, scale)
     else:
         sysm = _SymmetricState(stage.sub, _designation_game(stage.sub), n, coef, scale)
     limit = tol * scale
