@@ -49,10 +49,13 @@ def import_sgamesolver():
     return pytest.importorskip("sgamesolver", reason="sgamesolver cross-check")
 
 
-def sgs_solve(sgs, game, implementation: str):
+def sgs_solve(sgs, game, implementation: str, *, with_steps: bool = False):
+    """sgamesolver's QRE homotopy on ``game``: (strategies, values), and with
+    ``with_steps`` the number of path steps its tracer took."""
     with contextlib.redirect_stdout(io.StringIO()):
         solver = sgs.homotopy.QRE(game, implementation=implementation)
         solver.solver_setup()
         solver.solve()
     eq = solver.equilibrium
-    return np.asarray(eq.strategies), np.asarray(eq.values)
+    out = (np.asarray(eq.strategies), np.asarray(eq.values))
+    return (*out, int(solver.solver.step)) if with_steps else out

@@ -27,6 +27,11 @@ gain): ours converged with regret <= 1e-8 x payoff range; sgamesolver's regret i
 recorded (and must be below 1e-3 x range), with the largest distance between its
 strategies and ours (both trace the principal branch of the same logit correspondence).
 
+The ratio table splits each ratio into path steps (ours: ``StochasticResult.nit``;
+sgamesolver: its tracer's step count) times the time per step: both follow the same
+principal branch, so the step ratio says how much a better step control could still give
+and the per-step ratio how much the per-step work does.
+
 Full run (prints a ratio table at the end)::
 
     DETERRENCE_BENCH_FULL=1 python -m pytest benchmarks/test_bench_stochastic.py \\
@@ -52,6 +57,8 @@ INPUTS = [(3, 2, 3, 2, False), (8, 3, 5, 3, False), (8, 3, 11, 1, True)]
 CONTENDERS = ["deterrence-homotopy", "sgamesolver-qre-cython", "sgamesolver-qre-numpy"]
 _FASTEST: dict[tuple[str, str], float] = {}
 _REPORT: dict[str, list[str]] = {}
+#: path steps of all the games of an input, by contender (the same each round)
+_STEPS: dict[tuple[str, str], int] = {}
 
 
 def _param(S: int, N: int, A: int, k: int, full: bool):
@@ -80,6 +87,7 @@ def test_stochastic(benchmark, bench_min, full_run, size, contender):
         assert reg <= 1e-8 * payoff_span(g), reg
         np.testing.assert_allclose(res.values, V, atol=1e-8 * np.abs(V).max())
     label = f"{S}s x {N}p x {A}a"
+    _STEPS[(label, "deterrence-homotopy")] = sum(r.nit for r in ours)
     if contender == "deterrence-homotopy":
         out = benchmark(lambda: [dt.solve_stochastic(g, method="homotopy") for g in games])
         assert all(r.converged for r in out)
@@ -97,10 +105,13 @@ def test_stochastic(benchmark, bench_min, full_run, size, contender):
             sgs.SGame(list(g.payoffs), list(g.transitions), np.asarray(g.discount)) for g in games
         ]
         out = benchmark.pedantic(
-            lambda: [sgs_solve(sgs, p, impl) for p in peers], rounds=1, iterations=1
+            lambda: [sgs_solve(sgs, p, impl, with_steps=True) for p in peers],
+            rounds=1,
+            iterations=1,
         )
+        _STEPS[(label, contender)] = sum(o[2] for o in out)
         notes = []
-        for g, res, (strat, vals) in zip(games, ours, out, strict=True):
+        for g, res, (strat, vals, _) in zip(games, ours, out, strict=True):
             prof = [[strat[s, i, : g.shape(s)[i]] for i in range(N)] for s in range(S)]
             reg, V = check_profile(g, prof)
             # sgamesolver's values are the unnormalised V = r + d P V, as ours
@@ -132,6 +143,16 @@ def test_print_ratios(capsys):
                     f"  {inp}: deterrence {ours:7.3f} s, sgamesolver-{impl} {peer:7.2f} s, "
                     f"ratio {peer / ours:6.1f}x"
                 )
+                n_ours = _STEPS.get((inp, "deterrence-homotopy"))
+                n_peer = _STEPS.get((inp, f"sgamesolver-qre-{impl}"))
+                if n_ours and n_peer:
+                    # the ratio splits into (path steps) x (time per step)
+                    lines.append(
+                        f"      path steps: deterrence {n_ours}, sgamesolver {n_peer} "
+                        f"({n_peer / n_ours:.2f}x); time per step: deterrence "
+                        f"{1e3 * ours / n_ours:.3f} ms, sgamesolver {1e3 * peer / n_peer:.3f} ms "
+                        f"({(peer / n_peer) / (ours / n_ours):.1f}x)"
+                    )
                 lines.extend(f"      {n}" for n in _REPORT.get(f"{inp} {impl}", []))
     with capsys.disabled():
         print("\n".join(lines))
