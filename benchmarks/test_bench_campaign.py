@@ -16,7 +16,9 @@ Mixed stage states (issue 11): ``campaign-symmetric`` solves the shipped "symmet
 states) by the symmetric state tracer; ``campaign-het-mixed`` a heterogeneous campaign
 (benefits 0.8 ... 1.2, no market) whose targeted states all mix, by the agent tracer with
 the batched exact Jacobian. ``campaign-capacity``: the same with ``dt.TopK(k=2)`` (two
-designated a round; the transitions follow the designated set). ``campaign-mixed-ratio``
+designated a round; the transitions follow the designated set). ``campaign-pressure``: the
+designated state with two slots (up to two groups under pressure at once).
+``campaign-mixed-ratio``
 times the same campaign with the fast mixed paths switched off (the generic one-state
 logit homotopy of :func:`deterrence.solve_stochastic`, the previous fallback) and reports
 the ratio.
@@ -153,6 +155,24 @@ def test_campaign_capacity_two(benchmark, full_run, kind):
     assert res.regret <= 1e-10 * res.payoff_range
     if kind == "symmetric":
         assert res.details["stage_methods"][0] == "symmetric"
+
+
+@pytest.mark.benchmark(group="campaign-pressure")
+def test_campaign_pressure_with_two_slots(benchmark, full_run):
+    """The designated state with capacity 2 (``designated_state=True``, ``dt.TopK(k=2)``):
+    up to two groups under pressure at once, the others scored for the free slot; the
+    7 x 11 heterogeneous campaign has 1,219 states (survivor sets times the sets under
+    pressure); smoke: 4 x 5 (61 states)."""
+    n, L = (7, 11) if full_run else (4, 5)
+    base = het_campaign(n, L)
+    camp = dt.Campaign(
+        base.model.with_rule(dt.TopK(k=2)), destroy=0.5, discount=0.9, designated_state=True
+    )
+    assert camp.n_states == (1219 if full_run else 61)
+    assert any(camp.stage(s).scorer is not None for s in range(camp.n_states))
+    res = benchmark.pedantic(lambda: dt.solve_campaign(camp), rounds=1, iterations=1)
+    assert res.converged, res.message
+    assert res.regret <= 1e-10 * res.payoff_range
 
 
 # ---------------------------------------------------------------- against sgamesolver

@@ -273,19 +273,21 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         p = camp.destruction_probability(s)
         # who is designated (one survivor, or a set of them under a rule pursuing several),
         # who of them is destroyed, who splinters
-        targets: list[int] = []
-        gone: list[bool] = []
-        if info["flag"] >= 0:
-            k = active.index(info["flag"])
-            targets, gone = [info["flag"]], [bool(rng.random() < p[k])]
-        elif info["targeting"]:
+        # with the designated state, those under pressure are the ones at risk and the
+        # newly designated join them
+        under = list(info["under_pressure"])
+        new: list[int] = []
+        if info["targeting"]:
             law = comp["designation"][0] if stage.sets is None else stage.designation_at(idx[0])
             u = rng.random()
             hit = int(np.searchsorted(np.cumsum(law), u, side="right"))
             if hit < len(law):
                 members = (hit,) if stage.sets is None else stage.sets[hit]
-                targets = [active[k] for k in members]
-                gone = [camp.penalty == "franchise" and bool(rng.random() < p[k]) for k in members]
+                new = [active[k] for k in members]
+        targets = under if camp.designated_state else new
+        gone = [
+            camp.penalty == "franchise" and bool(rng.random() < p[active.index(x)]) for x in targets
+        ]
         # a designated group that survives the round is weakened with its probability
         fading = [
             bool(
@@ -305,16 +307,9 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             )
             for x, g in zip(targets, gone, strict=True)
         ]
-        designated = set(targets) if info["flag"] < 0 else set()
+        designated = set(new)
         killed = {x for x, g in zip(targets, gone, strict=True) if g}
-        if info["flag"] >= 0:
-            nxt = camp.next_state(s, destroyed=gone[0], splinter=split[0], weakened=fading[0])
-        elif targets:
-            nxt = camp.next_state(
-                s, designated=targets, destroyed=gone, splinter=split, weakened=fading
-            )
-        else:
-            nxt = camp.next_state(s)
+        nxt = camp.next_state(s, designated=new, destroyed=gone, splinter=split, weakened=fading)
         after = camp.state_info(nxt)["active"]
         vac: dict[int, float] = {}
         for x in targets:
@@ -331,7 +326,7 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
             k = active.index(i) if on else -1
             if not on:
                 status = "gone"
-            elif info["flag"] == i:
+            elif i in under:
                 status = "under pressure"
             elif i in designated:
                 status = "designated"
@@ -358,7 +353,7 @@ def _simulate(task: tuple[Any, ...]) -> list[tuple[Any, ...]]:
                     on,
                     level,
                     float(vac.get(i, 0.0)),
-                    i in designated or info["flag"] == i,
+                    i in designated or i in under,
                     i in killed,
                     i in weak_now,
                     float(share[k]) if on else 0.0,

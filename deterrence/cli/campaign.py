@@ -170,7 +170,8 @@ def register(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--designated-state",
         action="store_true",
-        help="a designated group stays under pressure until destroyed",
+        help="a designated group stays under pressure until destroyed (with --capacity K, "
+        "up to K at once; the others are scored for the free slots)",
     )
     p.add_argument(
         "--vacuum-values",

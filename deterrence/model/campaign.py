@@ -46,13 +46,21 @@ or supply volume with a network) and ``n`` the number of survivors: with
 ``size_elasticity > 0`` large groups take longer (expected time ``1 / p_j`` rounds).
 
 The designated state (``designated_state=True``). A designated group is under pressure
-until it is destroyed (probability ``p_j`` per round); the government pursues one target
-at a time, so nobody is newly designated meanwhile. Its continuation is then the
-destruction hazard alone, independent of what anyone does: *nothing* restrains it (nor, in
-those rounds, the others) and it plays its myopic best response — the critic's "what
-stops the designated group from amping up its violence?". Without the flag
-(``designated_state=False``, default) designation is a per-round hazard: a designated
-group that survives the round is scored afresh next round, so restraint can still save it.
+until it is destroyed (probability ``p_j`` per round, from the round after its
+designation). Its continuation is then the destruction hazard alone, independent of what
+anyone does: *nothing* restrains it and it plays its myopic best response — the critic's
+"what stops the designated group from amping up its violence?". The government pursues as
+many groups at once as it has slots (one; ``k`` with ``dt.TopK(k)``, at most as many as
+leaves ``stop.min_survivors`` standing): with one slot nobody is newly designated while a
+group is under pressure, so in those rounds nothing restrains the others either; with
+free slots the others are scored among themselves (the rule with the free slots as its
+``k``, over the survivors not under pressure: :meth:`Campaign._scorer`; with
+misattribution, the share of a pursued group's violence that was attributed to the others
+is dropped from their scores, so it cannot frame them) and the newly designated join those
+under pressure. A state records who is under pressure
+(``state_info(s)["under_pressure"]``). Without the flag (``designated_state=False``,
+default) designation is a per-round hazard: a designated group that survives the round is
+scored afresh next round, so restraint can still save it.
 
 Weakening (``weaken``, ``weakened_size``). A designated group that survives the round
 (not destroyed, probability ``1 - p_j``) is *weakened* with probability ``weaken_j``:
@@ -91,9 +99,8 @@ profile it comes from the organizations' independent score distributions by thre
 misattribution (dependent scores) from the average over the pure profiles, limited to
 200,000 per state (5 organizations x 11 levels; beyond, a clear error). Identical
 survivors share one strategy by class of designated set (in it or not, its size).
-Closed form: :func:`tournament_values` with ``capacity``. The designated state (one
-group under pressure) and ``ties="all"`` (which can designate every survivor at once) are
-refused with several designations.
+Closed form: :func:`tournament_values` with ``capacity``. ``ties="all"`` (which can
+designate every survivor at once) is refused.
 
 Solving. ``dt.solve_stochastic(campaign)`` (``method="auto"``) hands a campaign to
 :func:`~deterrence.solve_campaign` (``Campaign._solve_structured``; an explicit
@@ -195,7 +202,7 @@ class Stop:
 @dataclass(frozen=True)
 class _State:
     status: tuple[int, ...]  # per lineage: ORIGINAL, SPLINTER or GONE
-    flag: int  # the player under pressure, or -1
+    under: tuple[int, ...]  # the players under pressure (designated_state), increasing
     t: int  # rounds played (0 without a round limit)
     weak: int = 0  # bitmask of the lineages whose organization is weakened
 
@@ -213,6 +220,7 @@ class CampaignStage(Game):
         label: str,
         bonus: tuple[bool, NDArray] | None = None,
         sets: tuple[tuple[int, ...], ...] | None = None,
+        scorer: tuple[Any, tuple[int, ...]] | None = None,
     ) -> None:
         self.sub = sub
         #: the designated sets (positions in ``active``) a rule pursuing several
@@ -220,11 +228,21 @@ class CampaignStage(Game):
         #: outcomes are then the survivors themselves)
         self.sets = sets
         self._table: NDArray | None = None
+        #: with groups under pressure and free slots (``designated_state=True``): the
+        #: game that scores the others (:meth:`Campaign._scorer`) and their positions in
+        #: ``active``; the designated sets are then theirs, and the law comes from it
+        self.scorer, self.eligible = scorer if scorer is not None else (None, None)
+        self._scorer_table: NDArray | None = None
+        if self.eligible is not None and sets is not None:
+            at = {x: r for r, x in enumerate(self.eligible)}
+            self._scorer_sets = tuple(tuple(at[x] for x in c) for c in sets)
         # the rule's counting specification (the set law's input; several designations)
-        self._spec = kernel_for(sub.model.rule).spec(sub) if sets is not None else None
+        rater = sub if self.scorer is None else self.scorer
+        self._spec = kernel_for(rater.model.rule).spec(rater) if sets is not None else None
         #: the discounted vacuum rents (``vacuum_values=True``): ``(True, B)`` with
         #: ``B[k, i]`` what player ``i`` gets when the ``k``-th survivor is designated, or
-        #: ``(False, b)``, ``b[i]`` action-free (a flag state); None without
+        #: ``(False, b)``, ``b[i]`` action-free (a state with groups under pressure);
+        #: None without
         self.bonus = bonus
         self.active = active
         self._n = n_players
@@ -264,14 +282,34 @@ class CampaignStage(Game):
         :func:`~deterrence.model._designation_law.set_law`)."""
         if self.sets is None:
             return designation_distribution(self.sub, tuple(sub_prof))
-        return set_law(self.sub, self._spec, self.sets, sub_prof, self.designation_table)
+        if self.scorer is None:
+            return set_law(self.sub, self._spec, self.sets, sub_prof, self.designation_table)
+        # groups under pressure: the law among the others, whatever those under pressure
+        # play (their rows are the law under the profile)
+        elig = [np.asarray(sub_prof[k], dtype=float) for k in self.eligible]
+        law = set_law(self.scorer, self._spec, self._scorer_sets, elig, self._eligible_table)
+        avg = elig[0] @ law[0]
+        out = [np.tile(avg, (len(q), 1)) for q in sub_prof]
+        for r, k in enumerate(self.eligible):
+            out[k] = law[r]
+        return out
+
+    def _eligible_table(self) -> NDArray:
+        """The scorer's set law at its pure profiles (built once)."""
+        if self._scorer_table is None:
+            self._scorer_table = set_table(self.scorer, self._spec, self._scorer_sets)
+        return self._scorer_table
 
     def designation_table(self) -> NDArray:
         """The outcome law at every pure profile of the survivors, shape
         ``(*sub.shape, n_outcomes)`` (built once)."""
         if self._table is None:
             shape = tuple(self.sub.shape)
-            if self.sets is None:
+            if self.scorer is not None:  # the scorer's table, constant along the others
+                axes = [shape[k] if k in self.eligible else 1 for k in range(len(shape))]
+                T = self._eligible_table().reshape(*axes, len(self.sets))
+                self._table = np.array(np.broadcast_to(T, (*shape, len(self.sets))))
+            elif self.sets is None:
                 idx = np.indices(shape).reshape(len(shape), -1).T
                 des = np.asarray(self.sub.pure_components(idx)["designation"], dtype=float)
                 self._table = des.reshape((*shape, len(shape)))
@@ -284,6 +322,10 @@ class CampaignStage(Game):
         idx = np.asarray([sub_actions], dtype=np.intp)
         if self.sets is None:
             return np.asarray(self.sub.pure_components(idx)["designation"][0], dtype=float)
+        if self.scorer is not None:
+            idx = idx[:, list(self.eligible)]
+            S = np.asarray(self.scorer.pure_scores(idx), dtype=float)
+            return set_law_pure(self._spec, S, self._scorer_sets)[0]
         S = np.asarray(self.sub.pure_scores(idx), dtype=float)
         return set_law_pure(self._spec, S, self.sets)[0]
 
@@ -353,7 +395,9 @@ class Campaign(BaseStochasticGame):
         ``"franchise"`` (the continuation value is what a designated group loses) or
         ``"fixed"`` (the model's one-shot fine, nobody destroyed).
     designated_state
-        Model the designated-but-not-yet-destroyed state (see the module docstring).
+        Model the designated-but-not-yet-destroyed state (see the module docstring): a
+        designated group stays under pressure until destroyed, as many at once as the
+        rule has slots (``dt.TopK(k)``), the others scored for the free slots.
     supply, territory, entry
         Optional :class:`~deterrence.SupplyNetwork` (re-sourcing sets the next state's
         shares and sizes), :class:`~deterrence.Territory` (vacuum contests; used by
@@ -447,13 +491,6 @@ class Campaign(BaseStochasticGame):
                 "the last slot, so a round can designate (and destroy) every survivor; the "
                 "campaign needs ties='split' or 'lowest'"
             )
-        if getattr(m.rule, "k", 1) > 1 and self.designated_state:
-            raise UnsupportedGameError(
-                f"designated_state=True with model.rule={m.rule.describe()!r}: the "
-                "designated state tracks one group under pressure, and this rule designates "
-                f"up to {m.rule.k} a round (use designated_state=False: designation as a "
-                "per-round hazard, or dt.TopK(k=1))"
-            )
         object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
         object.__setattr__(self, "weaken", _per_org_prob("weaken", self.weaken, n))
         object.__setattr__(
@@ -544,24 +581,33 @@ class Campaign(BaseStochasticGame):
             return False
         return self.stop.rounds is None or t < self.stop.rounds
 
-    def _capacity(self, st: _State) -> int:
-        """How many organizations state ``st`` can designate at once: the rule's ``k``
-        (:class:`~deterrence.TopK`; 1 for every other rule), at most as many as leaves
-        ``stop.min_survivors`` standing; 0 where nobody is designated."""
-        if st.flag >= 0 or not self._targeting_on(st.status, st.t):
+    def _slots(self, status: tuple[int, ...], t: int) -> int:
+        """How many organizations the campaign can pursue at once in a state: the rule's
+        ``k`` (:class:`~deterrence.TopK`; 1 for every other rule), at most as many as
+        leaves ``stop.min_survivors`` standing; 0 where nobody is designated."""
+        if not self._targeting_on(status, t):
             return 0
-        n_active = sum(1 for x in st.status if x != GONE)
+        n_active = sum(1 for x in status if x != GONE)
         return min(int(getattr(self._rule, "k", 1)), n_active - self.stop.min_survivors)  # type: ignore[attr-defined]
 
-    def _canon(self, status: tuple[int, ...], flag: int, t: int, weak: int = 0) -> _State:
+    def _capacity(self, st: _State) -> int:
+        """How many organizations state ``st`` can newly designate: its slots
+        (:meth:`_slots`) less the groups already under pressure there."""
+        return max(0, self._slots(st.status, st.t) - len(st.under))
+
+    def _canon(
+        self, status: tuple[int, ...], under: tuple[int, ...], t: int, weak: int = 0
+    ) -> _State:
         T = self.stop.rounds
         t = 0 if T is None else min(t, T)
         if not self._targeting_on(status, t):
-            flag = -1
+            under = ()
             if T is not None:
                 t = T
+        alive = {self._slot(j, x) for j, x in enumerate(status) if x != GONE}
+        under = tuple(sorted(x for x in set(under) if x in alive))
         weak &= sum(1 << j for j, x in enumerate(status) if x != GONE)
-        return _State(status, flag, t, weak)
+        return _State(status, under, t, weak)
 
     def _build_states(self) -> None:
         n = self.model.n_orgs
@@ -577,10 +623,17 @@ class Campaign(BaseStochasticGame):
             for st in statuses:
                 if all(x == GONE for x in st):
                     continue
-                flags = [-1]
-                if self.designated_state and self.penalty == "franchise":
-                    flags += [self._slot(j, st[j]) for j in range(n) if st[j] != GONE]
                 alive = [j for j in range(n) if st[j] != GONE]
+                # designated_state: every set of players under pressure the campaign's
+                # slots allow (one at most with a single designation a round)
+                unders: list[tuple[int, ...]] = [()]
+                if self.designated_state and self.penalty == "franchise":
+                    slots = [self._slot(j, st[j]) for j in alive]
+                    unders += [
+                        c
+                        for r in range(1, self._slots(st, t) + 1)
+                        for c in itertools.combinations(slots, r)
+                    ]
                 weak_sets = [0]
                 if np.any(self.weaken > 0):  # type: ignore[operator]
                     weak_sets = [
@@ -589,7 +642,7 @@ class Campaign(BaseStochasticGame):
                         for c in itertools.combinations(alive, r)
                     ]
                 for w in weak_sets:
-                    for f in flags:
+                    for f in unders:
                         c = self._canon(st, f, t, w)
                         if c not in seen:
                             seen.add(c)
@@ -618,8 +671,8 @@ class Campaign(BaseStochasticGame):
         names = self.player_names
         act = [names[i] + (" (weakened)" if self._is_weak(s, i) else "") for i in self._active(s)]
         out = "{" + ", ".join(act) + "}"
-        if s.flag >= 0:
-            out += f" {names[s.flag]} designated"
+        if s.under:
+            out += f" {', '.join(names[i] for i in s.under)} designated"
         if self.stop.rounds is not None:
             out += f" round {s.t}"
         return out
@@ -628,15 +681,18 @@ class Campaign(BaseStochasticGame):
         return tuple(sorted(self._slot(j, c) for j, c in enumerate(s.status) if c != GONE))
 
     def state_info(self, s: int) -> dict[str, Any]:
-        """What state ``s`` is: ``active`` players, ``flag`` (the player under pressure or
-        -1), ``round``, ``targeting`` (is anyone designated in it), ``status`` per lineage
-        (0 original, 1 splinter, 2 gone), ``weakened`` (the active players weakened)."""
+        """What state ``s`` is: ``active`` players, ``under_pressure`` (the players under
+        pressure, ``designated_state=True``), ``flag`` (the first of them, or -1),
+        ``round``, ``targeting`` (can anyone be newly designated in it), ``status`` per
+        lineage (0 original, 1 splinter, 2 gone), ``weakened`` (the active players
+        weakened)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         return {
             "active": self._active(st),
-            "flag": st.flag,
+            "under_pressure": st.under,
+            "flag": st.under[0] if st.under else -1,
             "round": st.t,
-            "targeting": st.flag < 0 and self._targeting_on(st.status, st.t),
+            "targeting": self._capacity(st) > 0,
             "status": st.status,
             "weakened": tuple(i for i in self._active(st) if self._is_weak(st, i)),
         }
@@ -693,7 +749,9 @@ class Campaign(BaseStochasticGame):
                 g = keep if keep.size else g[-1:]
             levels.append(g)
         rule = self._rule  # type: ignore[attr-defined]
-        if st.flag >= 0 or not self._targeting_on(st.status, st.t):
+        if st.under or not self._targeting_on(st.status, st.t):
+            # (with groups under pressure the others' designation comes from the
+            # state's scorer, :meth:`_scorer`; the stage payoffs never depend on it)
             rule = NoTargeting()
         elif isinstance(rule, TopK) and rule.k > self._capacity(st):
             rule = dataclasses.replace(rule, k=self._capacity(st))
@@ -722,6 +780,39 @@ class Campaign(BaseStochasticGame):
             baseline=NoTargeting(),
             names=[self.player_names[i] for i in active],
         )
+
+    def _scorer(self, st: _State) -> tuple[Any, tuple[int, ...]] | None:
+        """The scoring game of a state with groups under pressure and free slots
+        (``designated_state=True`` with :class:`~deterrence.TopK`): the rule, with the free
+        slots as its ``k``, over the survivors not under pressure (their scores, sizes and
+        misattribution among them: the ones under pressure are not scored again, and the
+        part of their violence attributed to the others is dropped), and those survivors'
+        positions in ``active``; None elsewhere."""
+        free = self._capacity(st)
+        if not st.under or free == 0:
+            return None
+        active = self._active(st)
+        keep = [k for k, i in enumerate(active) if i not in st.under]
+        m = self._submodel(dataclasses.replace(st, under=()))
+        rule = dataclasses.replace(self._rule, k=free)  # type: ignore[attr-defined]
+        M = m.effective_attribution[np.ix_(keep, keep)]
+        scorer = dataclasses.replace(
+            m,
+            n_orgs=len(keep),
+            levels=[m.levels[k] for k in keep],
+            benefit=m.benefit[keep],
+            cost=m.cost[keep],
+            penalty=np.asarray(m.penalty, dtype=float)[keep],
+            rule=rule,
+            market=None,
+            carrot=m.carrot[keep],
+            extortion=m.extortion[keep],
+            revenue=np.asarray(m.revenue, dtype=float)[keep],
+            metrics={k: v[keep] for k, v in m.metrics.items()},
+            attribution=M if not np.allclose(M, np.eye(len(keep))) else None,
+            names=[m.names[k] for k in keep],
+        )
+        return scorer.game(), tuple(keep)
 
     def _submarket(self, active: tuple[int, ...], lin: list[int], weak: int = 0) -> Market | None:
         """The survivors' market: the model's (or the network's) renormalised over them; a
@@ -774,6 +865,7 @@ class Campaign(BaseStochasticGame):
                 self.state_names[s],
                 self._bonus(s),
                 self._sets(s),
+                self._scorer(st),
             )
         return cache[s]
 
@@ -783,6 +875,9 @@ class Campaign(BaseStochasticGame):
         survivors)."""
         st = self._states[s]  # type: ignore[attr-defined]
         k = self._capacity(st)
+        if st.under and k > 0:  # the free slots, among those not under pressure
+            keep = [x for x, i in enumerate(self._active(st)) if i not in st.under]
+            return tuple(tuple(keep[x] for x in c) for c in outcome_sets(len(keep), k))
         if k <= 1:
             return None
         return outcome_sets(len(self._active(st)), k)
@@ -795,8 +890,11 @@ class Campaign(BaseStochasticGame):
         """``(T, stay, action_dependent)``: row ``k`` of ``T`` is the next-state law when
         the ``k``-th active player is designated (with several designations a round, the
         ``k``-th designated set of :meth:`_sets`: each member destroyed independently
-        with its own probability), or, in a flag state, the action-free law; ``stay``
-        the law when nobody is."""
+        with its own probability), or, in a state where nobody can be newly designated
+        but groups are under pressure, the action-free law; ``stay`` the law when nobody
+        is. With ``designated_state=True`` the newly designated join those under
+        pressure (nobody is destroyed in the round of its designation) and those under
+        pressure are at risk in every row."""
         cache = self._trans_cache  # type: ignore[attr-defined]
         if s in cache:
             return cache[s]
@@ -805,12 +903,12 @@ class Campaign(BaseStochasticGame):
         S = self.n_states
         idx = self._index  # type: ignore[attr-defined]
 
-        def law(status: tuple[int, ...], flag: int, weak: int = st.weak) -> NDArray:
+        def law(status: tuple[int, ...], under: tuple[int, ...], weak: int = st.weak) -> NDArray:
             e = np.zeros(S)
-            e[idx[self._canon(status, flag, st.t + 1, weak)]] = 1.0
+            e[idx[self._canon(status, under, st.t + 1, weak)]] = 1.0
             return e
 
-        stay = law(st.status, st.flag)
+        stay = law(st.status, st.under)
         p = self._p(active, st.weak)
         q = self._q  # type: ignore[attr-defined]
         # weakened when designated and not destroyed (each lineage once)
@@ -818,10 +916,10 @@ class Campaign(BaseStochasticGame):
             [0.0 if self._is_weak(st, i) else self.weaken[self._lineage(i)] for i in active]  # type: ignore[index]
         )
 
-        def destroyed(*players: int, weak: int = st.weak, flag: int = -1) -> NDArray:
+        def destroyed(*players: int, weak: int = st.weak, under: tuple[int, ...] = ()) -> NDArray:
             """The next-state law when ``players`` are destroyed (each original replaced
-            by its splinter with its own entry probability, independently) and the
-            lineages of ``weak`` are weakened."""
+            by its splinter with its own entry probability, independently), the
+            lineages of ``weak`` are weakened and ``under`` are under pressure."""
             laws = [(1.0, list(st.status))]
             for i in players:
                 j = self._lineage(i)
@@ -835,35 +933,41 @@ class Campaign(BaseStochasticGame):
                 laws = nxt
             out = np.zeros(S)
             for w, status in laws:
-                out += w * law(tuple(status), flag if not players else -1, weak)
+                out += w * law(tuple(status), under, weak)
             return out
 
-        def hit(members: tuple[int, ...], flag: int = -1) -> NDArray:
-            """The next-state law when the survivors at positions ``members`` are
-            designated (or, ``flag``, the one under pressure is at risk): each destroyed
-            with its probability, else weakened with its probability, else spared."""
+        def hit(members: tuple[int, ...], joining: tuple[int, ...] = ()) -> NDArray:
+            """The next-state law when the survivors at positions ``members`` are at risk
+            (designated, or under pressure): each destroyed with its probability, else
+            weakened with its probability, else spared (and still under pressure if it
+            was); the players ``joining`` come under pressure."""
             out = np.zeros(S)
             for w, gone, hurt in _fates(members, p, wk):
                 weak = st.weak
                 for k in hurt:
                     weak |= 1 << self._lineage(active[k])
-                out += w * destroyed(*[active[k] for k in gone], weak=weak, flag=flag)
+                dead = [active[k] for k in gone]
+                under = tuple(x for x in st.under if x not in dead) + joining
+                out += w * destroyed(*dead, weak=weak, under=under)
             return out
 
-        if st.flag >= 0:
-            row = hit((active.index(st.flag),), flag=st.flag)
-            out = (row[None, :], row, False)
+        sets = self._sets(s)
+        outs = sets if sets is not None else [(k,) for k in range(len(active))]
+        if st.under:  # designated_state: those under pressure are at risk whatever happens
+            risk = tuple(active.index(x) for x in st.under)
+            row = hit(risk)
+            if self._capacity(st) == 0:
+                out = (row[None, :], row, False)
+            else:  # free slots: the newly designated join them
+                rows = [hit(risk, tuple(active[k] for k in c)) for c in outs]
+                out = (np.array(rows), row, True)
         elif not self._targeting_on(st.status, st.t) or self.penalty == "fixed":
             out = (np.tile(stay, (len(active), 1)), stay, False)
-        else:
-            rows = []
-            sets = self._sets(s)
-            for c in sets if sets is not None else [(k,) for k in range(len(active))]:
-                if self.designated_state:
-                    rows.append(law(st.status, active[c[0]]))
-                else:
-                    rows.append(hit(c))
+        elif self.designated_state:  # the newly designated come under pressure
+            rows = [law(st.status, tuple(active[k] for k in c)) for c in outs]
             out = (np.array(rows), stay, True)
+        else:
+            out = (np.array([hit(c) for c in outs]), stay, True)
         cache[s] = out
         return out
 
@@ -896,8 +1000,8 @@ class Campaign(BaseStochasticGame):
         _, _, dependent = self._outcomes(s)
         p = self._p(active, st.weak)
         d = self.discount
-        if st.flag >= 0:
-            outs: tuple[tuple[int, ...], ...] = ((active.index(st.flag),),)
+        if st.under:
+            outs: tuple[tuple[int, ...], ...] = (tuple(active.index(x) for x in st.under),)
         else:
             outs = self._sets(s) or tuple((k,) for k in range(len(active)))
         # each outcome's destroyed subsets, each destroyed territory contested by the
@@ -912,10 +1016,11 @@ class Campaign(BaseStochasticGame):
                     idx, rent, _ = self._contest(active[k], left, self._is_weak(st, active[k]))
                     for i in idx:
                         B[o, i] += d[i] * w * tullock_net_rent(rent, len(idx))
-        if st.flag >= 0:
+        if st.under:  # the destructions of the round: those under pressure (action-free)
             return False, B[0]
         if not dependent or not np.any(B) or self.designated_state:
-            # designated_state: destruction (and the rent) comes from the flag state
+            # designated_state: destruction (and the rent) comes from the states with
+            # groups under pressure
             return None
         return True, B
 
@@ -934,7 +1039,7 @@ class Campaign(BaseStochasticGame):
 
     def successors(self, s: int) -> tuple[int, ...]:
         """States the next round can reach from ``s``: after any designation (destruction,
-        splintering, a flag state) or with nobody designated."""
+        splintering, coming under pressure) or with nobody designated."""
         return tuple(int(x) for x in self._reach(check_int("s", s, low=0, high=self.n_states - 1)))
 
     def _transitions_and_designation(
@@ -1019,57 +1124,85 @@ class Campaign(BaseStochasticGame):
     ) -> int:
         """The state after a round of state ``s`` in which player ``designated`` (or
         nobody) was designated and, if ``destroyed``, destroyed (replaced by its splinter if
-        ``splinter``). In a flag state the player under pressure is the one at risk. A
-        rule designating several organizations a round gives ``designated`` as a sequence
-        of players, and ``destroyed`` and ``splinter`` as sequences of flags (one each).
-        ``weakened``: a designated group that is not destroyed is weakened (with
-        ``weaken``)."""
+        ``splinter``). A rule designating several organizations a round gives
+        ``designated`` as a sequence of players, and ``destroyed`` and ``splinter`` as
+        sequences of flags (one each). ``weakened``: a designated group that is not
+        destroyed is weakened (with ``weaken``).
+
+        With ``designated_state=True`` the groups at risk are those under pressure in
+        ``s`` (``state_info(s)["under_pressure"]``): ``destroyed``, ``splinter`` and
+        ``weakened`` give their fates (one flag each, in that order), and ``designated``
+        the newly designated, who come under pressure (at most the state's free slots)."""
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         idx = self._index  # type: ignore[attr-defined]
-        target = st.flag if st.flag >= 0 else designated
-        if target is None or self.penalty == "fixed":
-            return idx[self._canon(st.status, st.flag, st.t + 1, st.weak)]
-        many = not isinstance(target, int | np.integer)
-        targets = [int(x) for x in target] if many else [int(target)]  # type: ignore[union-attr]
-        if not many and targets[0] < 0:
-            return idx[self._canon(st.status, st.flag, st.t + 1, st.weak)]
-        n_t = len(targets)
-
-        def flags(val: Any) -> list[bool]:
-            return list(val) if not isinstance(val, bool | np.bool_) else [bool(val)] * n_t
-
-        gone, split, weak = flags(destroyed), flags(splinter), flags(weakened)
-        if len({len(gone), len(split), len(weak), n_t}) != 1 or len(set(targets)) != n_t:
-            raise DeterrenceError(
-                f"designated={target!r}, destroyed={destroyed!r}, splinter={splinter!r}, "
-                f"weakened={weakened!r}: expected distinct players and one destroyed, "
-                "splinter and weakened flag each"
-            )
         active = self._active(st)
-        for x in targets:
+        if designated is None or (isinstance(designated, int | np.integer) and int(designated) < 0):
+            new: list[int] = []
+        elif isinstance(designated, int | np.integer):
+            new = [int(designated)]
+        else:
+            new = [int(x) for x in designated]  # type: ignore[union-attr]
+        for x in new:
             if x not in active:
                 raise DeterrenceError(
                     f"designated={x!r} is not active in state {self.state_names[s]!r}"
                 )
-        if n_t > max(1, self._capacity(st)):
+        if len(set(new)) != len(new) or len(new) > max(1, self._capacity(st)):
             raise DeterrenceError(
-                f"designated={target!r}: state {self.state_names[s]!r} designates at most "
-                f"{max(1, self._capacity(st))} organization(s) a round"
+                f"designated={designated!r}: state {self.state_names[s]!r} designates at "
+                f"most {max(1, self._capacity(st))} distinct organization(s) a round"
+            )
+        pressure = self.designated_state and self.penalty == "franchise"
+        if (
+            pressure
+            and st.under
+            and (set(new) & set(st.under) or (new and self._capacity(st) == 0))
+        ):
+            raise DeterrenceError(
+                f"designated={designated!r}: in state {self.state_names[s]!r} "
+                f"{self._capacity(st)} more can be designated, among those not under "
+                "pressure"
+            )
+        targets = list(st.under) if pressure else new
+        if not targets or self.penalty == "fixed":
+            if any(any(self._flags(v, 1)) for v in (destroyed, splinter, weakened)):
+                why = (
+                    "nobody is destroyed or weakened under penalty='fixed'"
+                    if self.penalty == "fixed"
+                    else f"nobody is at risk in state {self.state_names[s]!r}"
+                    + (" (only those under pressure are)" if pressure else "")
+                )
+                raise DeterrenceError(
+                    f"destroyed={destroyed!r}, splinter={splinter!r}, weakened={weakened!r}: " + why
+                )
+            under = tuple(new) if pressure else ()
+            return idx[self._canon(st.status, under, st.t + 1, st.weak)]
+        n_t = len(targets)
+        gone, split, weak = (self._flags(v, n_t) for v in (destroyed, splinter, weakened))
+        if len({len(gone), len(split), len(weak), n_t}) != 1:
+            raise DeterrenceError(
+                f"destroyed={destroyed!r}, splinter={splinter!r}, weakened={weakened!r}: "
+                f"expected one destroyed, splinter and weakened flag each for the {n_t} "
+                f"organization(s) at risk ({targets})"
             )
         mask = st.weak
-        for x, g, wk in zip(targets, gone, weak, strict=True):
-            if wk and not g:
-                mask |= 1 << self._lineage(x)
-        if not any(gone):
-            flag = targets[0] if self.designated_state and n_t == 1 else -1
-            return idx[self._canon(st.status, flag, st.t + 1, mask)]
         status = list(st.status)
-        for x, g, sp in zip(targets, gone, split, strict=True):
+        dead = set()
+        for x, g, sp, wk in zip(targets, gone, split, weak, strict=True):
+            j = self._lineage(x)
             if g:
-                j = self._lineage(x)
                 status[j] = SPLINTER if (sp and status[j] == ORIGINAL) else GONE
                 mask &= ~(1 << j)
-        return idx[self._canon(tuple(status), -1, st.t + 1, mask)]
+                dead.add(x)
+            elif wk:
+                mask |= 1 << j
+        under = tuple(x for x in st.under if x not in dead) + (tuple(new) if pressure else ())
+        return idx[self._canon(tuple(status), under, st.t + 1, mask)]
+
+    @staticmethod
+    def _flags(val: Any, n: int) -> list[bool]:
+        """One flag per organization at risk: a scalar repeated, or the sequence given."""
+        return [bool(v) for v in val] if not isinstance(val, bool | np.bool_) else [bool(val)] * n
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)

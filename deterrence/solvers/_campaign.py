@@ -195,6 +195,8 @@ def _symmetric_coefficients(
     sub = stage.sub
     active = stage.active
     n = len(active)
+    if stage.scorer is not None:  # groups under pressure: the survivors are not alike
+        return None
     if n < 2 or not sub.is_symmetric() or sub._symmetric_forms is None:
         return None
     T, stay, dependent = camp._outcomes(s)
@@ -307,6 +309,9 @@ class _AgentState(PayoffJacobian):
         self.sub = sub
         self.stage = stage
         self.cst, self.yst, self.e, self.f = coef
+        # nobody's action moves the designation (e.g. groups under pressure and no free
+        # slot): no designation calls at all
+        self.flat = not (np.any(self.e) or np.any(self.f))
         self.calls = 0
         self.dense: tuple[Any, Any] | None = None
         shape = tuple(sub.shape)
@@ -334,6 +339,12 @@ class _AgentState(PayoffJacobian):
             A = self.dense[0]._deviation_payoffs(tuple(prof))
             B = self.dense[1]._deviation_payoffs(tuple(prof))
             D: list[NDArray] = []
+        elif self.flat:
+            self.calls += 1
+            u = self.sub._deviation_payoffs(tuple(prof))
+            D = []
+            A = [u[i] + self.cst[i] for i in range(len(prof))]
+            B = [np.full(len(prof[i]), float(self.yst[i])) for i in range(len(prof))]
         else:
             u = self.sub._deviation_payoffs(tuple(prof))
             D = self._des(prof)
@@ -368,7 +379,12 @@ class _AgentState(PayoffJacobian):
                         dA[sl[i], sl[j]] = pa[i][j]
                         dB[sl[i], sl[j]] = pb[i][j]
         pairs = self.sub._pair_payoffs_all(tuple(prof)) if n > 1 and self.dense is None else None
-        for j in range(n if self.dense is None else 0):
+        if self.flat and pairs is not None:  # dB = 0, dA the stage game's pair matrices
+            for i in range(n):
+                for j in range(n):
+                    if i != j:
+                        dA[sl[i], sl[j]] = pairs[i][j]
+        for j in range(n if self.dense is None and not self.flat else 0):
             for b in range(self.sizes[j]):
                 e = np.zeros(self.sizes[j])
                 e[b] = 1.0
@@ -409,7 +425,10 @@ def _state_coefficients(camp: Campaign, s: int, V: NDArray) -> tuple[NDArray, ..
     V0[s] = 0.0
     bonus = stage.bonus
     c, y = np.zeros(n), np.zeros(n)
-    e, f = np.zeros((n, len(T))), np.zeros((n, len(T)))
+    # one column per designation outcome of the stage (an action-free law, as in a
+    # state with groups under pressure and no free slot, has one row but moves nothing)
+    n_out = len(T) if dependent else stage.n_outcomes
+    e, f = np.zeros((n, n_out)), np.zeros((n, n_out))
     for ii, i in enumerate(active):
         di = float(camp.discount[i])
         c[ii] = di * float(stay @ V0[:, i])
