@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from concurrent.futures import ThreadPoolExecutor
 
 import networkx as nx
@@ -59,7 +60,12 @@ def independent_regret(camp, strategies, values):
                     keep = range(len(shape)) if stage.scorer is None else stage.eligible
                     rule = rater.model.rule
                     sc = rater.pure_scores(np.array([[a[m] for m in keep]]))[0]
-                    hand = set_law_by_hand(sc, rule.k, rule.ties, rule.floor)
+                    if rule.ties == "all":
+                        hand = all_ties_by_hand(
+                            sc, getattr(rule, "k", 1), stage.capacity, rule.floor
+                        )
+                    else:
+                        hand = set_law_by_hand(sc, rule.k, rule.ties, rule.floor)
                     law = (1.0 - sum(hand.values())) * stay
                     for c, pr in hand.items():
                         law = law + pr * T[stage.sets.index(tuple(keep[x] for x in c))]
@@ -425,6 +431,115 @@ def test_agent_tracer_in_a_state_where_nobody_can_be_designated(k, dense, monkey
     assert [int(q.argmax()) for q in prof] == [int(q.argmax()) for q in res.strategies[s]]
 
 
+def test_all_ties_set_law_is_the_definition():
+    """``ties="all"`` with a cap (the campaign's slots): the law at every pure profile is
+    the definition (:func:`all_ties_by_hand`), and at mixed profiles the independent
+    threshold form equals the enumeration over pure profiles."""
+    from deterrence.model._designation_law import (
+        outcome_sets,
+        set_law_independent,
+        set_law_pure,
+        set_table,
+    )
+    from deterrence.model.kernels import kernel_for
+
+    rng = np.random.default_rng(5)
+    grid = [0.0, 0.25, 0.5, 1.0]
+    for k, cap, floor in [(1, 2, 0.0), (1, 3, -1.0), (2, 2, 0.0), (2, 3, 0.3), (3, 4, -1.0)]:
+        n = 4
+        levels = [np.sort(rng.choice(grid, size=3, replace=False)) for _ in range(n)]
+        rule = (
+            dt.TopK(k=k, ties="all", floor=floor)
+            if k > 1
+            else dt.MostViolent(ties="all", floor=floor)
+        )
+        g = dt.TargetingModel(n_orgs=n, levels=levels, rule=rule).game()
+        spec = kernel_for(rule).spec(g)
+        sets = outcome_sets(n, cap)
+        idx = np.indices(g.shape).reshape(n, -1).T
+        scores = np.asarray(g.pure_scores(idx))
+        law = set_law_pure(spec, scores, sets)
+        for p in range(len(idx)):
+            ref = np.zeros(len(sets))
+            for c, pr in all_ties_by_hand(list(scores[p]), k, cap, floor).items():
+                ref[sets.index(c)] += pr
+            np.testing.assert_allclose(law[p], ref, atol=1e-15)
+        prof = [rng.dirichlet(np.ones(3)) for _ in range(n)]
+        ind = set_law_independent(g, spec, sets, prof)
+        table = set_table(g, spec, sets)
+        for i in range(n):
+            X = table
+            for j in range(n - 1, -1, -1):
+                if j != i:
+                    X = np.tensordot(X, prof[j], axes=([j], [0]))
+            np.testing.assert_allclose(ind[i], X, atol=1e-12)
+
+
+def test_all_ties_campaign_by_hand():
+    """Three organizations, ``ties="all"`` above a floor of 0: a tie at the top
+    designates every tied survivor, at most two (one must be left standing); two
+    organizations have one slot, so ``"all"`` is ``"split"`` there (the same values)."""
+    m = dt.TargetingModel(
+        n_orgs=3,
+        levels=[0.0, 1.0],
+        benefit=2.0,
+        market=dt.Market(revenue=3.0, shares=[1 / 3] * 3),
+        rule=dt.MostViolent(ties="all", floor=0.0),
+    )
+    camp = dt.Campaign(m, destroy=0.5, discount=0.9)
+    stage = camp.stage(0)
+    assert stage.capacity == 2
+    sets = stage.sets
+    law = stage.designation_at([1, 1, 1])  # all tied: two of the three, each pair 1/3
+    np.testing.assert_allclose([law[sets.index(c)] for c in [(0, 1), (0, 2), (1, 2)]], [1 / 3] * 3)
+    np.testing.assert_allclose(law.sum(), 1.0)
+    law = stage.designation_at([1, 0, 1])  # two tied: both
+    assert law[sets.index((0, 2))] == 1.0
+    assert stage.designation_at([0, 0, 0]).sum() == 0.0  # nobody above the floor
+    # both designated: each destroyed with probability 1/2, independently
+    T, stay, dependent = camp._outcomes(0)
+    assert dependent and stay[0] == 1.0
+    idx = {camp.state_info(s)["active"]: s for s in range(camp.n_states)}
+    row = np.zeros(camp.n_states)
+    row[idx[(1,)]] = 0.25
+    row[idx[(1, 2)]] = 0.25
+    row[idx[(0, 1)]] = 0.25
+    row[0] = 0.25
+    np.testing.assert_allclose(T[sets.index((0, 2))], row)
+    res = dt.solve_campaign(camp)
+    assert res.converged, res.message
+    assert independent_regret(camp, res.strategies, res.values) < 1e-9
+    assert dt.stochastic_regret(camp.to_dense(), res.strategies) < 1e-9
+    gen = dt.solve_stochastic(camp, method="backward")
+    assert gen.converged
+    # with the designated state the tied are pursued together, the others scored for the
+    # free slot (the rule itself, cut to one)
+    flag = dt.Campaign(m, destroy=0.5, discount=0.9, designated_state=True)
+    s = next(s for s in range(flag.n_states) if flag.state_info(s)["under_pressure"] == (0,))
+    assert flag.stage(s).sets == ((1,), (2,))
+    law = flag.stage(s).designation_at([1, 1, 1])  # org2 and org3 tied: one of them
+    np.testing.assert_allclose(law, [0.5, 0.5])
+    both = flag.next_state(0, designated=(0, 2))
+    assert flag.state_info(both)["under_pressure"] == (0, 2)
+    res = dt.solve_campaign(flag)
+    assert res.converged
+    assert independent_regret(flag, res.strategies, res.values) < 1e-9
+    # a pair: one slot, the tie split as under ties="split"
+    pair = {
+        "n_orgs": 2,
+        "levels": [0.0, 1.0],
+        "benefit": 2.0,
+        "market": dt.Market(revenue=2.0, shares=[0.5, 0.5]),
+    }
+    a = dt.solve_campaign(
+        dt.Campaign(dt.TargetingModel(**pair, rule=dt.MostViolent(ties="all")), destroy=0.3)
+    )
+    b = dt.solve_campaign(
+        dt.Campaign(dt.TargetingModel(**pair, rule=dt.MostViolent(ties="split")), destroy=0.3)
+    )
+    np.testing.assert_allclose(a.values, b.values, rtol=1e-12)
+
+
 def test_designated_state_with_capacity_simulation():
     camp = pressure_campaign(2, b=5.0, p=0.3)  # violence pays: groups come under pressure
     res = dt.solve_campaign(camp)
@@ -758,8 +873,6 @@ def test_bad_input(kwargs, match):
 
 
 def test_bad_input_rules_and_graphs():
-    with pytest.raises(dt.DeterrenceError, match="ties='split' or 'lowest'"):
-        dt.Campaign(dt.TargetingModel(n_orgs=3, levels=[0, 1], rule=dt.MostViolent(ties="all")))
     with pytest.raises(dt.DeterrenceError, match=r"stop\.margin"):
         dt.Campaign(
             dt.TargetingModel(n_orgs=2, levels=[0, 1], rule=dt.NoisyMostViolent(noise=1.0)),
@@ -999,6 +1112,19 @@ def set_law_by_hand(scores, k, ties, floor):
     if ties == "lowest":
         return {min(valid): 1.0}
     return {c: 1.0 / len(valid) for c in valid}
+
+
+def all_ties_by_hand(scores, k, cap, floor):
+    """``ties="all"`` by its definition: every live organization with fewer than ``k``
+    live ones strictly above it; a set of more than ``cap`` (the campaign's slots) is cut
+    to the top ``cap``, the ties for the last of them split."""
+    live = [j for j, x in enumerate(scores) if x > floor]
+    chosen = [j for j in live if sum(scores[i] > scores[j] for i in live if i != j) < k]
+    if not chosen:
+        return {}
+    if len(chosen) <= cap:
+        return {tuple(sorted(chosen)): 1.0}
+    return set_law_by_hand(scores, cap, "split", floor)
 
 
 @pytest.mark.parametrize("ties", ["split", "lowest"])
@@ -1523,6 +1649,16 @@ def test_cli_campaign_capacity_and_weakening(capsys):
     assert isinstance(top, dt.TopK) and top.k == 2 and top.weights == model.rule.weights
     assert main(["campaign", "noisy_attribution", "--capacity", "2"]) == 2
     assert "--capacity=2" in capsys.readouterr().err
+    # with the designated state: up to two groups under pressure at once (6 organizations:
+    # every survivor set times the sets of at most min(2, n - 1) under pressure)
+    argv = ["campaign", "--capacity", "2", "--designated-state", "--rounds", "2", "--runs", "2"]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    expect = sum(
+        math.comb(6, n) * sum(math.comb(n, u) for u in range(min(2, n - 1) + 1))
+        for n in range(1, 7)
+    )
+    assert out["converged"] and out["states"] == expect == 474
     # the text table gains a weakened column (organizations playing weakened per round)
     assert main(["campaign", "noisy_attribution", "--weaken", "0.5", "--rounds", "2"]) == 0
     text = capsys.readouterr().out
@@ -1547,7 +1683,15 @@ def test_random_campaigns_with_the_designated_state_certified(seed):
     check_random_campaign(seed, designated_state=True)
 
 
-def check_random_campaign(seed, **extra):
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
+def test_random_campaigns_with_all_ties_certified(seed):
+    """The same random campaigns with ``ties="all"`` (every organization tied for the last
+    slot designated, cut to the campaign's slots), half of them with the designated state
+    (120 such campaigns were checked when this was written)."""
+    check_random_campaign(seed, ties="all", designated_state=bool(seed % 2))
+
+
+def check_random_campaign(seed, ties=None, **extra):
     rng = np.random.default_rng(1_000 + seed)
     n = int(rng.integers(2, 5))
     L = int(rng.integers(2, 4))
@@ -1565,9 +1709,8 @@ def check_random_campaign(seed, **extra):
         M = np.eye(n)
         M[0, 0], M[0, 1] = 0.8, 0.2
         kw["attribution"] = M
-    rule = dt.TopK(
-        k=k, ties=str(rng.choice(["split", "lowest"])), floor=float(rng.choice([-1.0, 0.0, 0.3]))
-    )
+    drawn = str(rng.choice(["split", "lowest"]))
+    rule = dt.TopK(k=k, ties=ties or drawn, floor=float(rng.choice([-1.0, 0.0, 0.3])))
     m = dt.TargetingModel(
         n_orgs=n,
         levels=levels,

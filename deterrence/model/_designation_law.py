@@ -95,7 +95,17 @@ def outcome_sets(n: int, k: int) -> tuple[tuple[int, ...], ...]:
 def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDArray:
     """P(the designated set is ``sets[o]`` | the scores ``S[p]``), shape ``(P, len(sets))``,
     for a counting rule (:class:`~deterrence.model._second_order.CountSpec`) of kind
-    ``"split"`` or ``"lowest"`` at the pure profiles with scores ``S`` (``(P, n)``).
+    ``"split"``, ``"lowest"`` or ``"all"`` at the pure profiles with scores ``S``
+    (``(P, n)``).
+
+    Kind ``"all"`` (every organization tied for the last slots is designated): the set is
+    every live ``j`` with fewer than ``k`` others strictly above it, when it has at most
+    ``cap`` members (``cap``: the largest of ``sets``, which a campaign sets to the
+    number it may designate without going below its minimum of survivors); a larger one
+    is cut to the top ``cap`` with the ties for the last of them split, i.e. the
+    ``"split"`` law with ``k = cap`` (every member of the large set has fewer than ``k <=
+    cap`` others above it and every non-member more than ``cap``, so the two agree on who
+    is above the cut).
 
     Derivation. As in :meth:`CountSpec.pure`, ``m_j`` others score above ``j`` and ``t_j``
     tie with it; a live ``j`` is designated for sure when ``m_j + t_j < k`` (its whole
@@ -110,19 +120,33 @@ def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDAr
     ii = np.arange(n)[:, None]
     jj = np.arange(n)[None, :]
     off = ii != jj
-    up, eq = spec.classify(S[:, :, None], ii[None], jj[None], S[:, None, :])
-    m = (up & off).sum(axis=2)
-    t = (eq & off).sum(axis=2)
     live = spec.live(S)
-    k = spec.k
+    member = np.zeros((len(sets), n), dtype=np.intp)  # member[o, j]: j in sets[o]
+    for o, c in enumerate(sets):
+        member[o, list(c)] = 1
+    if spec.kind == "all":
+        up = (S[:, None, :] > S[:, :, None] + spec.tol) & off  # up[p, i, j]: j above i
+        eq = (np.abs(S[:, None, :] - S[:, :, None]) <= spec.tol) & off
+        m, t = up.sum(axis=2), eq.sum(axis=2)
+        chosen = live & (m < spec.k)
+        exact = (chosen.astype(np.intp) @ (1 - member).T == 0) & (
+            (~chosen).astype(np.intp) @ member.T == 0
+        )
+        cap = max(len(c) for c in sets)
+        cut = _split_law(m, t, live, cap, member)
+        return np.where((chosen.sum(axis=1) > cap)[:, None], cut, exact.astype(float))
+    up, eq = spec.classify(S[:, :, None], ii[None], jj[None], S[:, None, :])
+    return _split_law((up & off).sum(axis=2), (eq & off).sum(axis=2), live, spec.k, member)
+
+
+def _split_law(m: NDArray, t: NDArray, live: NDArray, k: int, member: NDArray) -> NDArray:
+    """The set law of :func:`set_law_pure` from ``m`` (others above), ``t`` (others tied)
+    and ``live`` per profile and organization, ``k`` slots, the sets' membership rows."""
     sure = live & (m + t < k)
     part = live & (m < k) & ~sure
     e = part.sum(axis=1)
     # the slots left to the tied group (every member of E has the same m)
     r = np.where(e > 0, k - np.where(part, m, 0).max(axis=1, initial=0), 0)
-    member = np.zeros((len(sets), n), dtype=np.intp)  # member[o, j]: j in sets[o]
-    for o, c in enumerate(sets):
-        member[o, list(c)] = 1
     # A <= T, T <= A | E and |T & E| = r, counted by matrix products over the members
     ok = (sure.astype(np.intp) @ (1 - member).T == 0) & ((~(sure | part)) @ member.T == 0)
     ok &= part.astype(np.intp) @ member.T == r[:, None]
@@ -181,8 +205,8 @@ def set_law(
 def _independent(game: Any, spec: Any) -> bool:
     """Whether the set law can come from the scores' distributions one by one: no
     misattribution (each organization's score a function of its own level) and a rule
-    that ranks (``"split"`` or ``"lowest"``)."""
-    return getattr(game, "_diag", None) is not None and spec.kind in ("split", "lowest")
+    that ranks (``"split"``, ``"lowest"`` or ``"all"``)."""
+    return getattr(game, "_diag", None) is not None and spec.kind in ("split", "lowest", "all")
 
 
 def set_law_independent(
@@ -205,11 +229,19 @@ def set_law_independent(
     * ``"lowest"``: ``B`` must be the first ``r`` tied in list order, so the others listed
       before ``max(B)`` are below and those after it below or tied.
 
+    * ``"all"`` (at most ``cap`` designated, the largest of ``sets``; see
+      :func:`set_law_pure`): every organization tied at ``c`` is designated, so a set
+      ``T`` of ``k <= |T| < cap`` members arises when ``A`` (``|A| < k``) is above, ``T -
+      A`` tied at ``c`` and every other organization below it; a set of ``cap`` members
+      also when more tie at ``c`` and the cut to ``cap`` draws ``T - A`` from them: the
+      ``"split"`` sum over the others, with ``|A| < k`` (not ``< cap``).
+
     Summed over the distinct live score values ``c``. A set smaller than ``k`` arises
     only when fewer than ``k`` scores are live: ``prod_T live_j prod_rest (1 - live_j)``."""
     n = game._n
     tol = spec.tol
     k = spec.k
+    cap = max(len(c) for c in sets)
     x = [np.asarray(game._z[j], dtype=float) * float(game._diag[j]) for j in range(n)]
     w = [np.asarray(profile[j], dtype=float) for j in range(n)]
     vals = np.unique(np.concatenate(x))
@@ -244,7 +276,10 @@ def set_law_independent(
         if len(T) < k:
             out[:, o] = np.prod(live[:, list(T)], axis=1) * np.prod(1.0 - live[:, rest], axis=1)
             continue
-        if spec.kind == "split":
+        # the others may tie at the threshold (and lose the draw): "split", and "all" cut
+        # to its cap
+        drawn = spec.kind == "split" or (spec.kind == "all" and len(T) == cap)
+        if drawn:
             # coefficients of prod over the others of (lo_j + eq_j z), shape (Kc, C, m + 1)
             poly = np.ones((Kc, C, 1))
             for j in rest:
@@ -254,13 +289,15 @@ def set_law_independent(
                 poly = nxt
             mm = np.arange(poly.shape[2])
         tot = np.zeros((Kc, C))
-        for size_a in range(len(T)):
+        for size_a in range(min(len(T), k)):
             for A in itertools.combinations(T, size_a):
                 B = [j for j in T if j not in A]
                 r = len(B)
                 prod = np.prod(U[:, list(A), :], axis=1) * np.prod(Q[:, B, :], axis=1)
-                if spec.kind == "split":
+                if drawn:
                     prod = prod * (poly @ (1.0 / comb(r + mm, r)))
+                elif spec.kind == "all":  # every other organization below the threshold
+                    prod = prod * np.prod(L[:, list(rest), :], axis=1)
                 else:
                     top = max(B)
                     before = [j for j in rest if j < top]

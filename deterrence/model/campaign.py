@@ -99,8 +99,16 @@ profile it comes from the organizations' independent score distributions by thre
 misattribution (dependent scores) from the average over the pure profiles, limited to
 200,000 per state (5 organizations x 11 levels; beyond, a clear error). Identical
 survivors share one strategy by class of designated set (in it or not, its size).
-Closed form: :func:`tournament_values` with ``capacity``. ``ties="all"`` (which can
-designate every survivor at once) is refused.
+Closed form: :func:`tournament_values` with ``capacity``.
+
+Ties designate everyone (``ties="all"``, of :class:`~deterrence.MostViolent` without a
+margin or of :class:`~deterrence.TopK`): a round designates every survivor tied for the
+last slot, so a tie at the top can designate several at once; the states go by designated
+sets as under capacity, with every survivor's slot open, but never more than leaves
+``stop.min_survivors`` standing: a larger tied set is cut to that many, the ties for the
+last of them split (the set law of
+:func:`~deterrence.model._designation_law.set_law_pure`, kind ``"all"``). With two
+survivors (one slot) ``"all"`` is ``"split"``.
 
 Solving. ``dt.solve_stochastic(campaign)`` (``method="auto"``) hands a campaign to
 :func:`~deterrence.solve_campaign` (``Campaign._solve_structured``; an explicit
@@ -126,7 +134,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_choice, check_int, check_probability, check_real
-from ..errors import DeterrenceError, UnsupportedGameError
+from ..errors import DeterrenceError
 from ..games.base import Game
 from ..games.stochastic import BaseStochasticGame
 from ._designation_law import (
@@ -378,9 +386,10 @@ class Campaign(BaseStochasticGame):
     ----------
     model
         The :class:`~deterrence.TargetingModel`: organizations, announced rule, market.
-        Every rule of the targeting model but ``ties="all"``: one designation a round
-        (most violent, noisy most violent, priority list, proportional enforcement) or
-        several (``dt.TopK(k)``: capacity, see the module docstring).
+        Every rule of the targeting model: one designation a round (most violent, noisy
+        most violent, priority list, proportional enforcement) or several
+        (``dt.TopK(k)``: capacity; ``ties="all"``: every one tied for the last slot; see
+        the module docstring).
     destroy
         ``destroy_j`` in ``[0, 1]`` (scalar or one per organization): probability per
         round that a designated organization of average size is destroyed.
@@ -485,12 +494,6 @@ class Campaign(BaseStochasticGame):
         if not isinstance(m, TargetingModel):
             raise DeterrenceError(f"model={m!r} is not valid; expected a dt.TargetingModel")
         n = m.n_orgs
-        if getattr(m.rule, "ties", None) == "all":
-            raise UnsupportedGameError(
-                f"model.rule={m.rule.describe()!r} designates every organization tied for "
-                "the last slot, so a round can designate (and destroy) every survivor; the "
-                "campaign needs ties='split' or 'lowest'"
-            )
         object.__setattr__(self, "destroy", _per_org_prob("destroy", self.destroy, n))
         object.__setattr__(self, "weaken", _per_org_prob("weaken", self.weaken, n))
         object.__setattr__(
@@ -581,14 +584,23 @@ class Campaign(BaseStochasticGame):
             return False
         return self.stop.rounds is None or t < self.stop.rounds
 
+    @property
+    def _all_ties(self) -> bool:
+        """Whether the rule designates every organization tied for the last slot
+        (``ties="all"``, without a margin, which lets no tie be designated)."""
+        rule = self._rule  # type: ignore[attr-defined]
+        return getattr(rule, "ties", None) == "all" and not getattr(rule, "margin", 0.0) > 0
+
     def _slots(self, status: tuple[int, ...], t: int) -> int:
         """How many organizations the campaign can pursue at once in a state: the rule's
-        ``k`` (:class:`~deterrence.TopK`; 1 for every other rule), at most as many as
-        leaves ``stop.min_survivors`` standing; 0 where nobody is designated."""
+        ``k`` (:class:`~deterrence.TopK`; 1 for every other rule; with ``ties="all"`` as
+        many as are tied), at most as many as leaves ``stop.min_survivors`` standing; 0
+        where nobody is designated."""
         if not self._targeting_on(status, t):
             return 0
         n_active = sum(1 for x in status if x != GONE)
-        return min(int(getattr(self._rule, "k", 1)), n_active - self.stop.min_survivors)  # type: ignore[attr-defined]
+        k = n_active if self._all_ties else int(getattr(self._rule, "k", 1))  # type: ignore[attr-defined]
+        return min(k, n_active - self.stop.min_survivors)
 
     def _capacity(self, st: _State) -> int:
         """How many organizations state ``st`` can newly designate: its slots
@@ -794,7 +806,9 @@ class Campaign(BaseStochasticGame):
         active = self._active(st)
         keep = [k for k, i in enumerate(active) if i not in st.under]
         m = self._submodel(dataclasses.replace(st, under=()))
-        rule = dataclasses.replace(self._rule, k=free)  # type: ignore[attr-defined]
+        rule = self._rule  # type: ignore[attr-defined]
+        if isinstance(rule, TopK):  # (ties="all": the cut to the free slots is the sets')
+            rule = dataclasses.replace(rule, k=min(rule.k, free))
         M = m.effective_attribution[np.ix_(keep, keep)]
         scorer = dataclasses.replace(
             m,
@@ -878,7 +892,8 @@ class Campaign(BaseStochasticGame):
         if st.under and k > 0:  # the free slots, among those not under pressure
             keep = [x for x, i in enumerate(self._active(st)) if i not in st.under]
             return tuple(tuple(keep[x] for x in c) for c in outcome_sets(len(keep), k))
-        if k <= 1:
+        if k == 0 or (k == 1 and not self._all_ties):
+            # (ties="all" always goes by sets: a tie designates several, cut to the slots)
             return None
         return outcome_sets(len(self._active(st)), k)
 
