@@ -436,11 +436,53 @@ def _equilibrium_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]
     }
 
 
+def _campaign_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
+    """The campaign's stationary equilibrium (:func:`~deterrence.solve_campaign`, every
+    survivor state, certified) and its first round: a :class:`~deterrence.Campaign` as it
+    is, a targeting model inside ``dt.Campaign(model)`` (its defaults: destroy 0.5,
+    discount 0.9). Columns: ``converged``, ``regret``, ``states``; at the start, expected
+    total ``violence``, the number of organizations that do not play their lowest level
+    (``violent``), expected ``designations`` and ``destructions`` in the first round (a
+    destroyed organization replaced by its splinter counts), and the organizations' total
+    ``value`` (the franchises)."""
+    from .analysis.campaign import solve_campaign
+    from .model.campaign import Campaign
+
+    camp = model if isinstance(model, Campaign) else Campaign(model)
+    res = solve_campaign(camp)
+    s = camp.initial_state
+    stage = camp.stage(s)
+    prof = res.strategies[s]
+    sub_prof = stage.sub_profile(prof)
+    levels = stage.sub.model.levels
+    violence = sum(float(q @ lv) for q, lv in zip(sub_prof, levels, strict=True))
+    violent = sum(int(q[0] < 1.0 - 1e-9) for q in sub_prof)
+    law = sub_prof[0] @ stage.designation(sub_prof)[0] if stage.active else np.zeros(0)
+    sizes = [1] * len(law) if stage.sets is None else [len(c) for c in stage.sets]
+    nxt = prof[stage.active[0]] @ camp.deviation_transitions(s, prof)[stage.active[0]]
+    status = camp.state_info(s)["status"]
+    lost = [
+        sum(a != b for a, b in zip(status, camp.state_info(t)["status"], strict=True))
+        for t in range(camp.n_states)
+    ]
+    return {
+        "converged": bool(res.converged),
+        "regret": float(res.regret),
+        "states": int(camp.n_states),
+        "violence": violence,
+        "violent": violent,
+        "designations": float(law @ np.asarray(sizes, dtype=float)),
+        "destructions": float(nxt @ np.asarray(lost, dtype=float)),
+        "value": float(np.sum(res.values[s])),
+    }
+
+
 #: Named outcomes: ``name -> f(model, rng) -> dict of scalars``.
 OUTCOMES: dict[str, Callable[[Any, np.random.Generator], dict[str, Any]]] = {
     "dynamics": _dynamics_outcome,
     "race": _race_outcome,
     "equilibrium": _equilibrium_outcome,
+    "campaign": _campaign_outcome,
 }
 
 
@@ -833,17 +875,21 @@ def _digest(obj: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _read_checkpoint(path: Path, header: dict[str, Any]) -> tuple[Any, dict[int, list[dict]]]:
-    """The seed and the finished batches of a checkpoint (refused if another sweep's)."""
+def _read_checkpoint(
+    path: Path, header: dict[str, Any]
+) -> tuple[Any, dict[int, list[dict]], int | None]:
+    """The seed, the finished batches and the batch size of a checkpoint (refused if
+    another sweep's; a call that leaves ``batch_size`` to the default takes the stored
+    one, which the default chose)."""
     done: dict[int, list[dict]] = {}
     if not path.exists():
-        return None, done
+        return None, done, None
     if path.is_dir():
         raise DeterrenceError(f"checkpoint={str(path)!r} is a directory; expected a file path")
     with path.open(encoding="utf-8") as fh:
         lines = fh.read().splitlines()
     if not lines:
-        return None, done
+        return None, done, None
     try:
         found = json.loads(lines[0])
     except json.JSONDecodeError:
@@ -853,7 +899,7 @@ def _read_checkpoint(path: Path, header: dict[str, Any]) -> tuple[Any, dict[int,
     if not isinstance(found, dict) or found.get("kind") != "deterrence.sweep":
         raise DeterrenceError(f"checkpoint={str(path)!r} is not a deterrence sweep checkpoint")
     for key, val in header.items():
-        if key in ("seed", "version"):
+        if key in ("seed", "version") or (key == "batch_size" and val is None):
             continue
         if found.get(key) != val:
             raise DeterrenceError(
@@ -872,7 +918,8 @@ def _read_checkpoint(path: Path, header: dict[str, Any]) -> tuple[Any, dict[int,
         except json.JSONDecodeError:
             break  # a batch cut short by a kill: computed again
         done[int(rec["batch"])] = rec["rows"]
-    return found.get("seed"), done
+    size = found.get("batch_size")
+    return found.get("seed"), done, size if isinstance(size, int) and size >= 1 else None
 
 
 def sweep(
@@ -907,7 +954,11 @@ def sweep(
         dynamics, as ``race_to_the_bottom(equilibria=False)``: a few ms per scenario of 6
         organizations x 11 levels), ``"race"`` (the full
         :func:`~deterrence.race_to_the_bottom` report), ``"equilibrium"`` (one equilibrium
-        of the policy game), or a picklable callable ``f(model, rng) -> dict`` of scalars.
+        of the policy game), ``"campaign"`` (the campaign's certified stationary
+        equilibrium and its first round; the base a :class:`~deterrence.Campaign`, whose
+        axes are its options and ``"model.<field>"``, or a targeting model run as
+        ``dt.Campaign(model)``), or a picklable callable ``f(model, rng) -> dict`` of
+        scalars.
     executor
         ``None`` (serial), a :class:`concurrent.futures.Executor` (including a Dask
         client's ``get_executor()``) or a map-like callable ``executor(fn, iterable)``.
@@ -993,9 +1044,11 @@ def sweep(
     ss = _seed_sequence(rng)
     if path is not None:
         header["seed"] = None if rng is None else ss.entropy
-        stored, done = _read_checkpoint(path, header)
+        stored, done, stored_size = _read_checkpoint(path, header)
         if rng is None and stored is not None:
             ss = np.random.SeedSequence(stored)
+        if batch_size is None:
+            batch_size = stored_size
     header["seed"] = ss.entropy
     design_seed, task_seed = ss.spawn(2)
     pts = sweep_points(axes, kind, n_samples, points, design_seed)

@@ -446,6 +446,14 @@ def test_checkpoint_resumes_and_refuses_another_sweep(tmp_path):
         dt.sweep(_noisy(), _axes(), rng=6, progress=False, batch_size=2, checkpoint=ck)
     with pytest.raises(DeterrenceError, match="is a directory"):
         dt.sweep(_noisy(), _axes(), rng=5, progress=False, checkpoint=tmp_path)
+    # another batch size is another sweep, but leaving it to the default resumes with the
+    # stored one (the default's own choice; this call used to be refused)
+    with pytest.raises(DeterrenceError, match="batch_size"):
+        dt.sweep(_noisy(), _axes(), rng=5, progress=False, batch_size=3, checkpoint=ck)
+    ck.write_text("\n".join(lines[:3]) + "\n")
+    resumed = dt.sweep(_noisy(), _axes(), rng=5, progress=False, checkpoint=ck)
+    pd.testing.assert_frame_equal(full, resumed)
+    assert len(ck.read_text().splitlines()) == 1 + 4
 
 
 _CHILD = textwrap.dedent(
@@ -576,3 +584,80 @@ def test_cli_sweep_refuses_bad_arguments(argv, match, capsys):
     assert main(["sweep", "symmetric", *argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and re.search(match, err[0])
+
+
+# ----------------------------------------------------------------------------- campaigns
+def _trio(**kw):
+    base = {
+        "n_orgs": 3,
+        "levels": [0.0, 0.5, 1.0],
+        "benefit": 1.0,
+        "market": dt.Market(revenue=3.0, shares=[1 / 3] * 3),
+    }
+    return dt.TargetingModel(**{**base, **kw})
+
+
+def test_campaign_outcome_over_the_campaigns_options(tmp_path):
+    """``outcome="campaign"`` over a Campaign's own options (and its model's fields):
+    each row is the certified equilibrium's first round, computed by hand here from
+    ``dt.solve_campaign``; a checkpointed sweep resumes to the same table."""
+    camp = dt.Campaign(_trio(), destroy=0.5, discount=0.9)
+    axes = {"destroy": [0.02, 0.5], "discount": [0.3, 0.9], "model.benefit": [1.0, 5.0]}
+    ck = tmp_path / "campaign.jsonl"
+    table = dt.sweep(camp, axes, outcome="campaign", progress=False, checkpoint=ck)
+    assert len(table) == 8 and table["converged"].all() and table["error"].isna().all()
+    for _, row in table.iterrows():
+        c = dt.Campaign(
+            _trio(benefit=row["model.benefit"]), destroy=row["destroy"], discount=row["discount"]
+        )
+        res = dt.solve_campaign(c)
+        prof = res.strategies[0]
+        levels = np.array([0.0, 0.5, 1.0])
+        assert row["violence"] == pytest.approx(sum(float(q @ levels) for q in prof))
+        assert row["violent"] == sum(int(q[0] < 1) for q in prof)
+        assert row["value"] == pytest.approx(float(res.values[0].sum()))
+        # one designation a round when anyone is violent (floor 0), destroyed with p
+        anyone = 1.0 - np.prod([q[0] for q in prof])
+        assert row["designations"] == pytest.approx(anyone)
+        assert row["destructions"] == pytest.approx(anyone * row["destroy"])
+    # restraint at destroy 0.5 and discount 0.9 with benefit 1, violence at destroy 0.02
+    pick = table.set_index(["destroy", "discount", "model.benefit"])
+    assert pick.loc[(0.5, 0.9, 1.0), "violence"] == 0.0
+    assert pick.loc[(0.02, 0.9, 1.0), "violence"] > 0.0
+    again = dt.sweep(camp, axes, outcome="campaign", progress=False, checkpoint=ck)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_campaign_outcome_wraps_a_targeting_model_and_counts_pressure():
+    """A targeting-model base runs as ``dt.Campaign(model)``; with the designated state the
+    first round's designations bring groups under pressure, and nobody is destroyed in
+    the round of their designation."""
+    table = dt.sweep(_trio(), {"benefit": [0.5, 5.0]}, outcome="campaign", progress=False)
+    direct = dt.solve_campaign(dt.Campaign(_trio(benefit=5.0)))
+    assert table["value"].iloc[1] == pytest.approx(float(direct.values[0].sum()))
+    assert table["states"].tolist() == [7, 7]
+    pressed = dt.Campaign(_trio(rule=dt.TopK(k=2)), designated_state=True)
+    table = dt.sweep(pressed, {"model.benefit": [5.0]}, outcome="campaign", progress=False)
+    assert table["states"].iloc[0] == 19
+    assert table["designations"].iloc[0] > 0 and table["destructions"].iloc[0] == 0.0
+
+
+def test_cli_sweep_campaign_outcome_resumes_from_its_checkpoint(tmp_path, capsys):
+    """``deterrence sweep --outcome campaign --checkpoint F``: a rerun resumes (the CLI
+    leaves the batch size to the default, which a rerun used to be refused for) and the
+    table is the one of an uninterrupted sweep."""
+    import json
+
+    from deterrence.cli import main
+
+    ck = tmp_path / "ck.jsonl"
+    argv = ["sweep", "symmetric", "--axis", "benefit=0.5,1,2", "--outcome", "campaign"]
+    argv += ["--seed", "2", "--json", "--checkpoint", str(ck)]
+    assert main(argv) == 0
+    first = json.loads(capsys.readouterr().out)["rows"]
+    lines = ck.read_text().splitlines()
+    ck.write_text("\n".join(lines[:-1]) + "\n")  # the last batch lost, as a kill would
+    assert main(argv) == 0
+    again = json.loads(capsys.readouterr().out)["rows"]
+    assert again == first and len(first) == 3
+    assert all(r["converged"] for r in first)
