@@ -457,13 +457,14 @@ def _campaign_outcome(model: Any, rng: np.random.Generator) -> dict[str, Any]:
     levels = stage.sub.model.levels
     violence = sum(float(q @ lv) for q, lv in zip(sub_prof, levels, strict=True))
     violent = sum(int(q[0] < 1.0 - 1e-9) for q in sub_prof)
-    law = sub_prof[0] @ stage.designation(sub_prof)[0] if stage.active else np.zeros(0)
+    law = sub_prof[0] @ stage.designation(sub_prof)[0]
     sizes = [1] * len(law) if stage.sets is None else [len(c) for c in stage.sets]
-    nxt = prof[stage.active[0]] @ camp.deviation_transitions(s, prof)[stage.active[0]]
+    i0 = stage.active[0]
+    succ = list(camp.successors(s))
+    nxt = (prof[i0] @ camp.deviation_transitions(s, prof)[i0])[succ]
     status = camp.state_info(s)["status"]
-    lost = [
-        sum(a != b for a, b in zip(status, camp.state_info(t)["status"], strict=True))
-        for t in range(camp.n_states)
+    lost = [  # lineages whose organization changed (destroyed, or replaced by its splinter)
+        sum(a != b for a, b in zip(status, camp.state_info(t)["status"], strict=True)) for t in succ
     ]
     return {
         "converged": bool(res.converged),

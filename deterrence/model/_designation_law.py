@@ -8,6 +8,7 @@ campaign needs (a rival's destruction hands me its market). Used by
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -124,19 +125,19 @@ def set_law_pure(spec: Any, S: NDArray, sets: Sequence[tuple[int, ...]]) -> NDAr
     member = np.zeros((len(sets), n), dtype=np.intp)  # member[o, j]: j in sets[o]
     for o, c in enumerate(sets):
         member[o, list(c)] = 1
-    if spec.kind == "all":
-        up = (S[:, None, :] > S[:, :, None] + spec.tol) & off  # up[p, i, j]: j above i
-        eq = (np.abs(S[:, None, :] - S[:, :, None]) <= spec.tol) & off
-        m, t = up.sum(axis=2), eq.sum(axis=2)
-        chosen = live & (m < spec.k)
-        exact = (chosen.astype(np.intp) @ (1 - member).T == 0) & (
-            (~chosen).astype(np.intp) @ member.T == 0
-        )
-        cap = max(len(c) for c in sets)
-        cut = _split_law(m, t, live, cap, member)
-        return np.where((chosen.sum(axis=1) > cap)[:, None], cut, exact.astype(float))
-    up, eq = spec.classify(S[:, :, None], ii[None], jj[None], S[:, None, :])
-    return _split_law((up & off).sum(axis=2), (eq & off).sum(axis=2), live, spec.k, member)
+    # "all" counts ties as "split" does (they matter to the cut)
+    rank = dataclasses.replace(spec, kind="split") if spec.kind == "all" else spec
+    up, eq = rank.classify(S[:, :, None], ii[None], jj[None], S[:, None, :])
+    m, t = (up & off).sum(axis=2), (eq & off).sum(axis=2)
+    if spec.kind != "all":
+        return _split_law(m, t, live, spec.k, member)
+    chosen = live & (m < spec.k)
+    exact = (chosen.astype(np.intp) @ (1 - member).T == 0) & (
+        (~chosen).astype(np.intp) @ member.T == 0
+    )
+    cap = max(len(c) for c in sets)
+    cut = _split_law(m, t, live, cap, member)
+    return np.where((chosen.sum(axis=1) > cap)[:, None], cut, exact.astype(float))
 
 
 def _split_law(m: NDArray, t: NDArray, live: NDArray, k: int, member: NDArray) -> NDArray:

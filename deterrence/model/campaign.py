@@ -752,7 +752,6 @@ class Campaign(BaseStochasticGame):
         m = self.model
         active = self._active(st)
         lin = [self._lineage(i) for i in active]
-        n = len(active)
         levels = []
         for i, j in zip(active, lin, strict=True):
             g = m.levels[j]
@@ -770,25 +769,14 @@ class Campaign(BaseStochasticGame):
         elif hasattr(rule, "order"):
             pos = {j: k for k, j in enumerate(lin)}
             rule = dataclasses.replace(rule, order=tuple(pos[j] for j in rule.order if j in pos))
-        market = self._submarket(active, lin, st.weak)
-        M = m.effective_attribution[np.ix_(lin, lin)]
-        penalty = m.penalty[lin] if self.penalty == "fixed" else 0.0
-        metrics = {k: v[lin] for k, v in m.metrics.items()}
-        return dataclasses.replace(
+        return _take(
             m,
-            n_orgs=n,
+            lin,
             levels=levels,
-            benefit=m.benefit[lin],
-            cost=m.cost[lin],
-            penalty=penalty,
+            penalty=m.penalty[lin] if self.penalty == "fixed" else 0.0,
             rule=rule,
-            market=market,
-            carrot=m.carrot[lin],
-            extortion=m.extortion[lin],
+            market=self._submarket(active, lin, st.weak),
             revenue=self._sizes(active, st.weak),
-            metrics=metrics,
-            attribution=M if not np.allclose(M, np.eye(n)) else None,
-            framing=None,
             baseline=NoTargeting(),
             names=[self.player_names[i] for i in active],
         )
@@ -806,27 +794,10 @@ class Campaign(BaseStochasticGame):
         active = self._active(st)
         keep = [k for k, i in enumerate(active) if i not in st.under]
         m = self._submodel(dataclasses.replace(st, under=()))
-        rule = self._rule  # type: ignore[attr-defined]
+        rule = m.rule
         if isinstance(rule, TopK):  # (ties="all": the cut to the free slots is the sets')
             rule = dataclasses.replace(rule, k=min(rule.k, free))
-        M = m.effective_attribution[np.ix_(keep, keep)]
-        scorer = dataclasses.replace(
-            m,
-            n_orgs=len(keep),
-            levels=[m.levels[k] for k in keep],
-            benefit=m.benefit[keep],
-            cost=m.cost[keep],
-            penalty=np.asarray(m.penalty, dtype=float)[keep],
-            rule=rule,
-            market=None,
-            carrot=m.carrot[keep],
-            extortion=m.extortion[keep],
-            revenue=np.asarray(m.revenue, dtype=float)[keep],
-            metrics={k: v[keep] for k, v in m.metrics.items()},
-            attribution=M if not np.allclose(M, np.eye(len(keep))) else None,
-            names=[m.names[k] for k in keep],
-        )
-        return scorer.game(), tuple(keep)
+        return _take(m, keep, rule=rule, market=None).game(), tuple(keep)
 
     def _submarket(self, active: tuple[int, ...], lin: list[int], weak: int = 0) -> Market | None:
         """The survivors' market: the model's (or the network's) renormalised over them; a
@@ -1151,10 +1122,10 @@ class Campaign(BaseStochasticGame):
         st = self._states[check_int("s", s, low=0, high=self.n_states - 1)]  # type: ignore[attr-defined]
         idx = self._index  # type: ignore[attr-defined]
         active = self._active(st)
-        if designated is None or (isinstance(designated, int | np.integer) and int(designated) < 0):
+        if designated is None:
             new: list[int] = []
         elif isinstance(designated, int | np.integer):
-            new = [int(designated)]
+            new = [int(designated)] if designated >= 0 else []
         else:
             new = [int(x) for x in designated]  # type: ignore[union-attr]
         for x in new:
@@ -1272,6 +1243,29 @@ class Campaign(BaseStochasticGame):
             f"Campaign({self.model.n_orgs} organizations, {self.n_states} states, "
             f"penalty={self.penalty!r}, designated_state={self.designated_state})"
         )
+
+
+def _take(m: TargetingModel, idx: Sequence[int], **changes: Any) -> TargetingModel:
+    """``m`` restricted to the organizations ``idx`` (in that order): their parameters,
+    metrics and the attribution among them (false flags folded in); ``changes`` replace
+    any further fields."""
+    idx = list(idx)
+    M = m.effective_attribution[np.ix_(idx, idx)]
+    fields = {
+        "n_orgs": len(idx),
+        "levels": [m.levels[k] for k in idx],
+        "benefit": m.benefit[idx],
+        "cost": m.cost[idx],
+        "penalty": m.penalty[idx],
+        "carrot": m.carrot[idx],
+        "extortion": m.extortion[idx],
+        "revenue": m.revenue[idx],
+        "metrics": {k: v[idx] for k, v in m.metrics.items()},
+        "attribution": M if not np.allclose(M, np.eye(len(idx))) else None,
+        "framing": None,
+        "names": [m.names[k] for k in idx],
+    }
+    return dataclasses.replace(m, **{**fields, **changes})
 
 
 def _fates(
